@@ -1,0 +1,266 @@
+// The benchmark query API over a Store.
+#include "nas/benchmark_api/benchmark.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include "nas/benchmark_api/cost_model.h"
+#include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/size_space.h"
+#include "nas/benchmark_api/topology_space.h"
+
+namespace nas::bench {
+namespace {
+
+std::optional<double> present(double value) {
+  if (std::isnan(value)) return std::nullopt;
+  return value;
+}
+
+std::string join_ints(const std::vector<int>& values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + std::to_string(values[i]);
+  return out.empty() ? "none" : out;
+}
+
+std::string describe_seeds(const std::vector<std::int32_t>& seeds) {
+  std::string out;
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    out += (i ? ", " : "") + (seeds[i] == kUnrecordedSeed ? std::string("0 (seed not recorded)") : std::to_string(seeds[i]));
+  }
+  return out.empty() ? "none (only seed means)" : out;
+}
+
+constexpr const char* kShippedFileName[] = {"nats-tss-v1_0-shipped.nasbench", "nats-sss-v1_0-fixtures.nasbench"};
+
+}  // namespace
+
+std::string_view nas_version() { return NAS_VERSION_STRING; }
+
+Benchmark Benchmark::open(const std::string& path) { return Benchmark(Store::open(path)); }
+
+std::string Benchmark::default_path(Space space) {
+  const char* file = kShippedFileName[static_cast<int>(space)];
+  if (const char* dir = std::getenv("NAS_BENCH_DIR"); dir != nullptr && *dir != '\0') {
+    return std::string(dir) + "/" + file;
+  }
+  return std::string(NAS_SOURCE_DATA_DIR) + "/" + file;
+}
+
+Benchmark Benchmark::open_default(Space space) {
+  const std::string path = default_path(space);
+  if (!std::filesystem::exists(path)) {
+    throw Error("the shipped " + std::string(space_name(space)) + " benchmark is missing at " + path +
+                " (set NAS_BENCH_DIR to the folder holding " + kShippedFileName[static_cast<int>(space)] +
+                ", or pass --bench FILE)");
+  }
+  return open(path);
+}
+
+std::string Benchmark::arch_string(std::uint32_t index) const {
+  check_index(index);
+  return space() == Space::Topology ? format_tss_arch(tss_arch_at(index)) : format_sss_arch(sss_arch_at(index));
+}
+
+std::uint32_t Benchmark::index_of(std::string_view arch) const {
+  return space() == Space::Topology ? tss_index_of(parse_tss_arch(arch)) : sss_index_of(parse_sss_arch(arch));
+}
+
+void Benchmark::check_index(std::uint32_t index) const {
+  if (index >= size()) {
+    throw Error("arch index " + std::to_string(index) + " out of range for the " + std::string(space_name(space())) +
+                " space [0, " + std::to_string(size() - 1) + "]");
+  }
+}
+
+int Benchmark::resolve_hp(int hp) const { return hp == 0 ? full_hp() : hp; }
+
+std::vector<std::int32_t> Benchmark::seeds(std::uint32_t index, Dataset dataset, int hp) const {
+  hp = resolve_hp(hp);
+  std::vector<std::int32_t> seeds;
+  for (std::int32_t seed : store_.seeds(dataset, hp)) {
+    // A trial exists for this arch when any of its accuracy columns holds a last-epoch value.
+    for (EvalSet set : {EvalSet::XValid, EvalSet::OriTest, EvalSet::XTest, EvalSet::Train}) {
+      const Column* column = store_.find({dataset, set, Quantity::Accuracy, static_cast<std::uint16_t>(hp), seed});
+      if (column != nullptr && !std::isnan(column->value(index))) {
+        seeds.push_back(seed);
+        break;
+      }
+    }
+  }
+  return seeds;
+}
+
+Trial Benchmark::random_trial(std::uint32_t index, Dataset dataset, int hp, Rng& rng) const {
+  const std::vector<std::int32_t> available = seeds(index, dataset, hp);
+  if (available.empty()) return Trial::mean();
+  return Trial::of_seed(available[rng.uniform_int(available.size())]);
+}
+
+std::optional<double> Benchmark::metric(std::uint32_t index, Dataset dataset, EvalSet set, Quantity quantity, int hp,
+                                        Trial trial, int epoch) const {
+  check_index(index);
+  hp = resolve_hp(hp);
+  const auto hp16 = static_cast<std::uint16_t>(hp);
+  if (const Column* column = store_.find({dataset, set, quantity, hp16, trial.seed}); column != nullptr) {
+    return present(column->value(index, epoch));
+  }
+  if (!trial.is_mean()) return std::nullopt;
+  // No stored mean: average the trials that have a value (NATS get_metrics(is_random=False)).
+  double sum = 0;
+  int count = 0;
+  for (std::int32_t seed : store_.seeds(dataset, hp)) {
+    if (const Column* column = store_.find({dataset, set, quantity, hp16, seed}); column != nullptr) {
+      const double v = column->value(index, epoch);
+      if (!std::isnan(v)) {
+        sum += v;
+        ++count;
+      }
+    }
+  }
+  if (count == 0) return std::nullopt;
+  return sum / count;
+}
+
+ArchMetrics Benchmark::query(std::uint32_t index, Dataset dataset, int hp, Trial trial, int epoch) const {
+  check_index(index);
+  hp = resolve_hp(hp);
+  const MetricSource valid = resolve_split(dataset, Split::Valid);
+  const MetricSource test = resolve_split(dataset, Split::Test);
+  const std::vector<int>& available = store_.hps(test.dataset);
+  if (std::find(available.begin(), available.end(), hp) == available.end()) {
+    throw Error("hp " + std::to_string(hp) + " is not in this benchmark for " + std::string(dataset_name(dataset)) +
+                " (available: " + join_ints(available) + ")");
+  }
+  if (epoch < -1 || epoch >= hp) {
+    throw Error("epoch " + std::to_string(epoch) + " is outside the " + std::to_string(hp) + "-epoch schedule");
+  }
+  if (!trial.is_mean()) {
+    const auto recorded = seeds(index, test.dataset, hp);
+    if (std::find(recorded.begin(), recorded.end(), trial.seed) == recorded.end()) {
+      throw Error("no trial with seed " + std::to_string(trial.seed) + " for arch " + std::to_string(index) + " on " +
+                  std::string(dataset_name(test.dataset)) + " at hp " + std::to_string(hp) +
+                  " (recorded seeds: " + describe_seeds(recorded) + ")");
+    }
+  }
+  ArchMetrics m;
+  m.index = index;
+  m.dataset = dataset;
+  m.hp = hp;
+  m.epoch = epoch == -1 ? hp - 1 : epoch;
+  m.trial = trial;
+  m.train_loss = metric(index, test.dataset, EvalSet::Train, Quantity::Loss, hp, trial, epoch);
+  m.train_accuracy = metric(index, test.dataset, EvalSet::Train, Quantity::Accuracy, hp, trial, epoch);
+  m.valid_loss = metric(index, valid.dataset, valid.set, Quantity::Loss, hp, trial, epoch);
+  m.valid_accuracy = metric(index, valid.dataset, valid.set, Quantity::Accuracy, hp, trial, epoch);
+  m.test_loss = metric(index, test.dataset, test.set, Quantity::Loss, hp, trial, epoch);
+  m.test_accuracy = metric(index, test.dataset, test.set, Quantity::Accuracy, hp, trial, epoch);
+  return m;
+}
+
+std::optional<double> Benchmark::epoch_time(std::uint32_t index, Dataset dataset, EvalSet set, int hp,
+                                            bool* estimated) const {
+  // Per-epoch times in NATS-Bench are one constant per (arch, key, set), written identically for
+  // every schedule; when the requested schedule has none, another schedule's value is the same.
+  auto time_at = [&](int h) -> std::optional<double> {
+    const auto value = metric(index, dataset, set, Quantity::Time, h, Trial::mean(), -1);
+    const Column* mean = store_.find({dataset, set, Quantity::Time, static_cast<std::uint16_t>(h), kMeanSeed});
+    if (value && mean != nullptr && mean->estimated()) *estimated = true;
+    return value;
+  };
+  if (auto value = time_at(hp)) return value;
+  for (int other : store_.hps(dataset)) {
+    if (other == hp) continue;
+    if (auto value = time_at(other)) return value;
+  }
+  return std::nullopt;
+}
+
+CostInfo Benchmark::cost(std::uint32_t index, Dataset dataset, int hp) const {
+  check_index(index);
+  hp = resolve_hp(hp);
+  const int classes = dataset_num_classes(dataset);
+  const int image = dataset_image_size(dataset);
+  const NetworkCost exact = space() == Space::Topology ? tss_network_cost(tss_arch_at(index), classes, image)
+                                                       : sss_network_cost(sss_arch_at(index), classes, image);
+  CostInfo info;
+  info.params_m = exact.params_m;
+  info.flops_m = exact.flops_m;
+  info.latency_s = metric(index, dataset, EvalSet::Train, Quantity::Latency, hp);
+  info.train_time_per_epoch_s = epoch_time(index, dataset, EvalSet::Train, hp, &info.time_estimated);
+  return info;
+}
+
+SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset dataset, int hp, Rng& rng,
+                                               SimulatedClock& clock, int epoch) const {
+  check_index(index);
+  hp = resolve_hp(hp);
+  const Dataset key = dataset == Dataset::Cifar10 ? Dataset::Cifar10Valid : dataset;
+  const int last = hp - 1;
+  const int at = epoch == -1 ? last : epoch;
+  if (at < 0 || at > last) {
+    throw Error("epoch " + std::to_string(epoch) + " is outside the " + std::to_string(hp) + "-epoch schedule");
+  }
+  SimulatedResult result;
+  const Trial trial = random_trial(index, key, hp, rng);
+  result.seed = trial.seed;
+
+  // Validation accuracy at the epoch; like NATS, fall back to the whole test set (ori-test) when a
+  // key has no x-valid value at that epoch, and then time the evaluation at the last epoch.
+  EvalSet eval_set = EvalSet::XValid;
+  int eval_epoch = at;
+  auto valid = metric(index, key, EvalSet::XValid, Quantity::Accuracy, hp, trial, at);
+  if (!valid) {
+    valid = metric(index, key, EvalSet::OriTest, Quantity::Accuracy, hp, trial, at);
+    eval_set = EvalSet::OriTest;
+    eval_epoch = last;
+  }
+  if (!valid) {
+    throw Error("the benchmark has no validation accuracy for arch " + std::to_string(index) + " on " +
+                std::string(dataset_name(key)) + " at epoch " + std::to_string(at) + " of hp " + std::to_string(hp) +
+                (at != last ? " (this data holds final-epoch values only; import the official files for curves)" : ""));
+  }
+  result.valid_accuracy = *valid;
+
+  bool estimated = false;
+  const auto train_epoch = epoch_time(index, key, EvalSet::Train, hp, &estimated);
+  const auto eval_epoch_time = epoch_time(index, key, eval_set, hp, &estimated);
+  if (!train_epoch || !eval_epoch_time) {
+    throw Error("the benchmark has no training/evaluation times for arch " + std::to_string(index) + " on " +
+                std::string(dataset_name(key)));
+  }
+  (void)eval_epoch;
+  result.time_cost_s = *train_epoch * (at + 1) + *eval_epoch_time;
+  result.time_estimated = estimated;
+  result.latency_s = metric(index, dataset, EvalSet::Train, Quantity::Latency, hp);
+  clock.used_seconds += result.time_cost_s;
+  result.total_time_s = clock.used_seconds;
+  return result;
+}
+
+Benchmark::Best Benchmark::find_best(Dataset dataset, Split split, int hp, std::optional<double> max_flops_m,
+                                     std::optional<double> max_params_m) const {
+  hp = resolve_hp(hp);
+  const MetricSource source = resolve_split(dataset, split);
+  bool found = false;
+  Best best;
+  for (std::uint32_t index = 0; index < size(); ++index) {
+    const auto value = metric(index, source.dataset, source.set, Quantity::Accuracy, hp);
+    if (!value || (found && *value <= best.value)) continue;  // strict '>': the lowest index wins ties
+    if (max_flops_m || max_params_m) {
+      const CostInfo c = cost(index, dataset, hp);
+      if ((max_flops_m && c.flops_m > *max_flops_m) || (max_params_m && c.params_m > *max_params_m)) continue;
+    }
+    best = {index, *value};
+    found = true;
+  }
+  if (!found) {
+    throw Error("no arch has " + std::string(split == Split::Valid ? "validation" : "test") + " accuracy for " +
+                std::string(dataset_name(dataset)) + " at hp " + std::to_string(hp) + " in this benchmark");
+  }
+  return best;
+}
+
+}  // namespace nas::bench

@@ -1,0 +1,460 @@
+// The memory-mapped columnar benchmark store: reader (Store, Column) and writer (StoreWriter).
+#include "nas/benchmark_api/store.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/size_space.h"
+#include "nas/benchmark_api/topology_space.h"
+
+namespace nas::bench {
+namespace {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the store format is little-endian");
+
+constexpr char kMagic[8] = {'N', 'A', 'S', 'B', 'E', 'N', 'C', 'H'};
+constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::size_t kHeaderBytes = 64;
+constexpr std::size_t kDirectoryEntryBytes = 40;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Header {
+  std::uint32_t version = kFormatVersion;
+  std::uint32_t space = 0;
+  std::uint32_t num_archs = 0;
+  std::uint32_t num_columns = 0;
+  std::uint64_t directory_offset = 0;
+  std::uint64_t directory_bytes = 0;
+  std::uint64_t payload_checksum = 0;
+  std::uint64_t directory_checksum = 0;
+  std::uint64_t file_size = 0;
+};
+
+struct DirectoryEntry {
+  std::uint8_t dataset, set, quantity, flags;
+  std::uint16_t hp, num_epochs;
+  std::int32_t seed;
+  std::uint32_t num_rows;
+  std::uint32_t sparse;
+  std::uint64_t indices_offset;
+  std::uint64_t values_offset;
+};
+
+template <typename T>
+void put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+template <typename T>
+T get(const std::uint8_t* data) {
+  T value;
+  std::memcpy(&value, data, sizeof(T));
+  return value;
+}
+
+std::string encode_header(const Header& h) {
+  std::string out(kMagic, sizeof(kMagic));
+  put(out, h.version);
+  put(out, h.space);
+  put(out, h.num_archs);
+  put(out, h.num_columns);
+  put(out, h.directory_offset);
+  put(out, h.directory_bytes);
+  put(out, h.payload_checksum);
+  put(out, h.directory_checksum);
+  put(out, h.file_size);
+  out.resize(kHeaderBytes, '\0');
+  return out;
+}
+
+Header decode_header(const std::uint8_t* p) {
+  Header h;
+  h.version = get<std::uint32_t>(p + 8);
+  h.space = get<std::uint32_t>(p + 12);
+  h.num_archs = get<std::uint32_t>(p + 16);
+  h.num_columns = get<std::uint32_t>(p + 20);
+  h.directory_offset = get<std::uint64_t>(p + 24);
+  h.directory_bytes = get<std::uint64_t>(p + 32);
+  h.payload_checksum = get<std::uint64_t>(p + 40);
+  h.directory_checksum = get<std::uint64_t>(p + 48);
+  h.file_size = get<std::uint64_t>(p + 56);
+  return h;
+}
+
+void encode_entry(std::string& out, const DirectoryEntry& e) {
+  put(out, e.dataset);
+  put(out, e.set);
+  put(out, e.quantity);
+  put(out, e.flags);
+  put(out, e.hp);
+  put(out, e.num_epochs);
+  put(out, e.seed);
+  put(out, e.num_rows);
+  put(out, e.sparse);
+  put(out, std::uint32_t{0});  // reserved
+  put(out, e.indices_offset);
+  put(out, e.values_offset);
+}
+
+DirectoryEntry decode_entry(const std::uint8_t* p) {
+  DirectoryEntry e;
+  e.dataset = p[0];
+  e.set = p[1];
+  e.quantity = p[2];
+  e.flags = p[3];
+  e.hp = get<std::uint16_t>(p + 4);
+  e.num_epochs = get<std::uint16_t>(p + 6);
+  e.seed = get<std::int32_t>(p + 8);
+  e.num_rows = get<std::uint32_t>(p + 12);
+  e.sparse = get<std::uint32_t>(p + 16);
+  e.indices_offset = get<std::uint64_t>(p + 24);
+  e.values_offset = get<std::uint64_t>(p + 32);
+  return e;
+}
+
+[[noreturn]] void corrupt(const std::string& path, const std::string& what) {
+  throw Error("benchmark store " + path + " is corrupt: " + what);
+}
+
+std::size_t padded8(std::size_t n) { return (n + 7) & ~static_cast<std::size_t>(7); }
+
+}  // namespace
+
+// ---- names ------------------------------------------------------------------------------------------
+
+std::string_view space_name(Space space) { return space == Space::Topology ? "tss" : "sss"; }
+
+Space parse_space(std::string_view name) {
+  if (name == "tss" || name == "topology") return Space::Topology;
+  if (name == "sss" || name == "size") return Space::Size;
+  throw Error("unknown search space '" + std::string(name) + "' (expected tss or sss)");
+}
+
+std::uint32_t space_num_archs(Space space) { return space == Space::Topology ? kTssNumArchs : kSssNumArchs; }
+
+std::string_view quantity_name(Quantity quantity) {
+  static constexpr std::array<std::string_view, kNumQuantities> kNames{"loss",  "accuracy", "accuracy5", "time",
+                                                                       "params", "flops",   "latency"};
+  return kNames[static_cast<int>(quantity)];
+}
+
+std::uint64_t ColumnKey::packed() const {
+  return (static_cast<std::uint64_t>(dataset) << 56) | (static_cast<std::uint64_t>(set) << 48) |
+         (static_cast<std::uint64_t>(quantity) << 40) | (static_cast<std::uint64_t>(hp) << 32) |
+         static_cast<std::uint32_t>(seed);
+}
+
+std::string ColumnKey::describe() const {
+  std::string seed_text = seed == kMeanSeed ? "mean" : seed == kUnrecordedSeed ? "unrecorded-seed" : "seed " + std::to_string(seed);
+  return std::string(dataset_name(dataset)) + "/" + std::string(eval_set_name(set)) + "/" +
+         std::string(quantity_name(quantity)) + " hp " + std::to_string(hp) + " " + seed_text;
+}
+
+std::uint64_t fnv1a64(const void* data, std::size_t size, std::uint64_t seed) {
+  const auto* bytes = static_cast<const std::uint8_t*>(data);
+  std::uint64_t hash = seed;
+  for (std::size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+// ---- Column -----------------------------------------------------------------------------------------
+
+bool Column::stores_epoch(int epoch) const {
+  if (epoch == -1 || epoch == key_.hp - 1) return true;
+  return epoch >= 0 && epoch < key_.hp && has_curve();
+}
+
+double Column::value(std::uint32_t arch, int epoch) const {
+  std::size_t row = arch;
+  if (sparse_indices_ != nullptr) {
+    const std::uint32_t* end = sparse_indices_ + num_rows_;
+    const std::uint32_t* it = std::lower_bound(sparse_indices_, end, arch);
+    if (it == end || *it != arch) return kNaN;
+    row = static_cast<std::size_t>(it - sparse_indices_);
+  } else if (arch >= num_rows_) {
+    return kNaN;
+  }
+  int slot = 0;
+  if (num_epochs_ > 1) {
+    if (epoch == -1) epoch = key_.hp - 1;
+    if (epoch < 0 || epoch >= num_epochs_) return kNaN;
+    slot = epoch;
+  } else if (epoch != -1 && epoch != key_.hp - 1 && (flags_ & kColumnConstantPerEpoch) == 0) {
+    return kNaN;  // only the last epoch is stored
+  } else if (epoch < -1 || epoch >= key_.hp) {
+    return kNaN;
+  }
+  return values_[row * num_epochs_ + static_cast<std::size_t>(slot)];
+}
+
+// ---- Store ------------------------------------------------------------------------------------------
+
+Store Store::open(const std::string& path) {
+  Store store;
+  store.path_ = path;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error("cannot open benchmark store " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error("benchmark store " + path + " is not a regular file");
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size < kHeaderBytes) {
+    ::close(fd);
+    throw Error("benchmark store " + path + " is truncated or not a store (" + std::to_string(size) + " bytes)");
+  }
+  void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) throw Error("cannot map benchmark store " + path + ": " + std::strerror(errno));
+  store.data_ = static_cast<const std::uint8_t*>(mapped);
+  store.size_ = size;
+
+  if (std::memcmp(store.data_, kMagic, sizeof(kMagic)) != 0) {
+    throw Error("file " + path + " is not a nas benchmark store (bad magic; import official files with `nas bench import`)");
+  }
+  const Header h = decode_header(store.data_);
+  if (h.version != kFormatVersion) {
+    throw Error("benchmark store " + path + " has format version " + std::to_string(h.version) + ", this nas reads version " +
+                std::to_string(kFormatVersion));
+  }
+  if (h.file_size != size) {
+    corrupt(path, "size is " + std::to_string(size) + " bytes, header says " + std::to_string(h.file_size) +
+                      " (truncated download or copy?)");
+  }
+  if (h.space > 1) corrupt(path, "unknown search space code " + std::to_string(h.space));
+  store.space_ = static_cast<Space>(h.space);
+  if (h.num_archs != space_num_archs(store.space_)) corrupt(path, "wrong number of archs " + std::to_string(h.num_archs));
+  store.num_archs_ = h.num_archs;
+  if (h.directory_offset < kHeaderBytes || h.directory_offset > size || h.directory_bytes > size - h.directory_offset ||
+      h.directory_offset % 8 != 0) {
+    corrupt(path, "directory lies outside the file");
+  }
+  const std::uint8_t* dir = store.data_ + h.directory_offset;
+  if (fnv1a64(dir, h.directory_bytes) != h.directory_checksum) corrupt(path, "directory checksum mismatch");
+  store.payload_checksum_ = h.payload_checksum;
+  store.payload_end_ = h.directory_offset;
+
+  // Directory: u32 description length, description, padding to 8, then the entries.
+  if (h.directory_bytes < 4) corrupt(path, "directory too short");
+  const auto description_len = get<std::uint32_t>(dir);
+  if (description_len > h.directory_bytes - 4) corrupt(path, "description length out of range");
+  store.description_.assign(reinterpret_cast<const char*>(dir + 4), description_len);
+  const std::size_t entries_start = padded8(4 + static_cast<std::size_t>(description_len));
+  if (entries_start > h.directory_bytes ||
+      (h.directory_bytes - entries_start) != static_cast<std::uint64_t>(h.num_columns) * kDirectoryEntryBytes) {
+    corrupt(path, "directory size does not match its column count");
+  }
+  store.columns_.reserve(h.num_columns);
+  for (std::uint32_t i = 0; i < h.num_columns; ++i) {
+    const DirectoryEntry e = decode_entry(dir + entries_start + static_cast<std::size_t>(i) * kDirectoryEntryBytes);
+    if (e.dataset >= kNumDatasets || e.set >= kNumEvalSets || e.quantity >= kNumQuantities || e.hp == 0 ||
+        e.num_epochs == 0 || (e.num_epochs != 1 && e.num_epochs != e.hp) || e.num_rows > h.num_archs ||
+        (e.sparse == 0 && e.num_rows != h.num_archs) || e.sparse > 1) {
+      corrupt(path, "column " + std::to_string(i) + " has an invalid description");
+    }
+    const std::uint64_t values_bytes = static_cast<std::uint64_t>(e.num_rows) * e.num_epochs * sizeof(double);
+    if (e.values_offset % 8 != 0 || e.values_offset < kHeaderBytes || e.values_offset > h.directory_offset ||
+        values_bytes > h.directory_offset - e.values_offset) {
+      corrupt(path, "column " + std::to_string(i) + " values lie outside the payload");
+    }
+    Column column;
+    column.key_ = ColumnKey{static_cast<Dataset>(e.dataset), static_cast<EvalSet>(e.set),
+                            static_cast<Quantity>(e.quantity), e.hp, e.seed};
+    column.flags_ = e.flags;
+    column.num_epochs_ = e.num_epochs;
+    column.num_rows_ = e.num_rows;
+    column.values_ = reinterpret_cast<const double*>(store.data_ + e.values_offset);
+    if (e.sparse != 0) {
+      const std::uint64_t index_bytes = static_cast<std::uint64_t>(e.num_rows) * sizeof(std::uint32_t);
+      if (e.indices_offset % 4 != 0 || e.indices_offset < kHeaderBytes || e.indices_offset > h.directory_offset ||
+          index_bytes > h.directory_offset - e.indices_offset) {
+        corrupt(path, "column " + std::to_string(i) + " index lies outside the payload");
+      }
+      column.sparse_indices_ = reinterpret_cast<const std::uint32_t*>(store.data_ + e.indices_offset);
+    }
+    if (!store.column_by_key_.emplace(column.key_.packed(), store.columns_.size()).second) {
+      corrupt(path, "duplicate column " + column.key_.describe());
+    }
+    store.columns_.push_back(column);
+  }
+  // Index the schedules and trial seeds once, so queries never scan the directory.
+  std::map<std::pair<int, int>, std::set<std::int32_t>> seeds;
+  std::array<std::set<int>, kNumDatasets> hps;
+  for (const Column& c : store.columns_) {
+    hps[static_cast<int>(c.key().dataset)].insert(c.key().hp);
+    if (c.key().seed != kMeanSeed) seeds[{static_cast<int>(c.key().dataset), c.key().hp}].insert(c.key().seed);
+  }
+  for (int d = 0; d < kNumDatasets; ++d) store.hps_[d].assign(hps[d].begin(), hps[d].end());
+  for (const auto& [key, values] : seeds) store.seeds_[key].assign(values.begin(), values.end());
+  return store;
+}
+
+Store::Store(Store&& other) noexcept { *this = std::move(other); }
+
+Store& Store::operator=(Store&& other) noexcept {
+  if (this != &other) {
+    unmap();
+    path_ = std::move(other.path_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    space_ = other.space_;
+    num_archs_ = other.num_archs_;
+    payload_checksum_ = other.payload_checksum_;
+    payload_end_ = other.payload_end_;
+    description_ = std::move(other.description_);
+    columns_ = std::move(other.columns_);
+    column_by_key_ = std::move(other.column_by_key_);
+    hps_ = std::move(other.hps_);
+    seeds_ = std::move(other.seeds_);
+  }
+  return *this;
+}
+
+Store::~Store() { unmap(); }
+
+void Store::unmap() noexcept {
+  if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+  data_ = nullptr;
+}
+
+const Column* Store::find(const ColumnKey& key) const {
+  const auto it = column_by_key_.find(key.packed());
+  return it == column_by_key_.end() ? nullptr : &columns_[it->second];
+}
+
+const std::vector<std::int32_t>& Store::seeds(Dataset dataset, int hp) const {
+  static const std::vector<std::int32_t> kNone;
+  const auto it = seeds_.find({static_cast<int>(dataset), hp});
+  return it == seeds_.end() ? kNone : it->second;
+}
+
+void Store::verify() const {
+  const std::uint64_t actual = fnv1a64(data_ + kHeaderBytes, payload_end_ - kHeaderBytes);
+  if (actual != payload_checksum_) corrupt(path_, "payload checksum mismatch (the data was modified or damaged)");
+}
+
+// ---- StoreWriter ------------------------------------------------------------------------------------
+
+StoreWriter::StoreWriter(Space space, std::string description)
+    : space_(space), num_archs_(space_num_archs(space)), description_(std::move(description)) {}
+
+void StoreWriter::add_column(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags) {
+  if (num_epochs == 0 || (num_epochs != 1 && num_epochs != key.hp)) {
+    throw Error("column " + key.describe() + ": stores 1 or hp epochs, not " + std::to_string(num_epochs));
+  }
+  auto [it, inserted] = columns_.try_emplace(key.packed());
+  if (inserted) {
+    it->second.key = key;
+    it->second.num_epochs = num_epochs;
+    it->second.flags = flags;
+  } else if (it->second.num_epochs != num_epochs || it->second.flags != flags) {
+    throw Error("column " + key.describe() + " declared twice with different shapes");
+  }
+}
+
+void StoreWriter::set(const ColumnKey& key, std::uint32_t arch, int epoch, double value) {
+  const auto it = columns_.find(key.packed());
+  if (it == columns_.end()) throw Error("column " + key.describe() + " was not declared");
+  PendingColumn& column = it->second;
+  if (arch >= num_archs_) throw Error("arch index " + std::to_string(arch) + " out of range for " + key.describe());
+  if (epoch < 0 || epoch >= column.num_epochs) {
+    throw Error("epoch " + std::to_string(epoch) + " out of range for " + key.describe());
+  }
+  auto [row, inserted] = column.rows.try_emplace(arch);
+  if (inserted) row->second.assign(column.num_epochs, kNaN);
+  row->second[static_cast<std::size_t>(epoch)] = value;
+}
+
+void StoreWriter::write(const std::string& path) const {
+  const std::string temporary = path + ".tmp";
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("cannot write " + temporary + ": " + std::strerror(errno));
+
+  std::uint64_t offset = 0;
+  std::uint64_t payload_checksum = 0xcbf29ce484222325ULL;
+  auto emit = [&](const std::string& bytes, bool payload) {
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (payload) payload_checksum = fnv1a64(bytes.data(), bytes.size(), payload_checksum);
+    offset += bytes.size();
+  };
+  emit(std::string(kHeaderBytes, '\0'), false);
+
+  std::string directory;
+  put(directory, static_cast<std::uint32_t>(description_.size()));
+  directory += description_;
+  directory.resize(padded8(directory.size()), '\0');
+
+  for (const auto& [packed, column] : columns_) {
+    // A sparse column costs 4 bytes of index per stored row; dense costs a full row per missing arch.
+    const bool sparse = column.rows.size() * 2 < num_archs_;
+    DirectoryEntry e{};
+    e.dataset = static_cast<std::uint8_t>(column.key.dataset);
+    e.set = static_cast<std::uint8_t>(column.key.set);
+    e.quantity = static_cast<std::uint8_t>(column.key.quantity);
+    e.flags = column.flags;
+    e.hp = column.key.hp;
+    e.num_epochs = column.num_epochs;
+    e.seed = column.key.seed;
+    e.sparse = sparse ? 1 : 0;
+    e.num_rows = sparse ? static_cast<std::uint32_t>(column.rows.size()) : num_archs_;
+    std::string bytes;
+    if (sparse) {
+      e.indices_offset = offset;
+      for (const auto& row : column.rows) put(bytes, row.first);
+      bytes.resize(padded8(bytes.size()), '\0');
+      e.values_offset = offset + bytes.size();
+      for (const auto& row : column.rows) {
+        for (double v : row.second) put(bytes, v);
+      }
+    } else {
+      e.values_offset = offset;
+      const std::vector<double> missing(column.num_epochs, kNaN);
+      bytes.reserve(static_cast<std::size_t>(num_archs_) * column.num_epochs * sizeof(double));
+      auto row = column.rows.begin();
+      for (std::uint32_t arch = 0; arch < num_archs_; ++arch) {
+        const bool present = row != column.rows.end() && row->first == arch;
+        for (double v : present ? row->second : missing) put(bytes, v);
+        if (present) ++row;
+      }
+    }
+    emit(bytes, true);
+    encode_entry(directory, e);
+  }
+
+  Header h;
+  h.space = static_cast<std::uint32_t>(space_);
+  h.num_archs = num_archs_;
+  h.num_columns = static_cast<std::uint32_t>(columns_.size());
+  h.directory_offset = offset;
+  h.directory_bytes = directory.size();
+  h.payload_checksum = payload_checksum;
+  h.directory_checksum = fnv1a64(directory.data(), directory.size());
+  emit(directory, false);
+  h.file_size = offset;
+  out.seekp(0);
+  const std::string header = encode_header(h);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  out.close();
+  if (!out) throw Error("cannot write " + temporary + ": " + std::strerror(errno));
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    throw Error("cannot move " + temporary + " to " + path + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace nas::bench

@@ -1,0 +1,299 @@
+// nas bench info | export | best | import | verify: the benchmark query commands.
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "commands.h"
+#include "nas/benchmark_api/benchmark.h"
+#include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/importers.h"
+#include "nas/benchmark_api/topology_space.h"
+
+namespace nas::cli {
+namespace {
+
+using bench::Benchmark;
+using bench::Dataset;
+using Json = nlohmann::ordered_json;
+
+/// Options shared by the query commands.
+struct QueryOptions {
+  std::string space = "tss";
+  std::string dataset;
+  std::string bench_file;
+  int hp = 0;  // 0 = the space's final fidelity
+};
+
+void add_query_options(CLI::App& cmd, QueryOptions& o) {
+  cmd.add_option("--space", o.space, "Search space: tss (topology) or sss (size)")->capture_default_str();
+  cmd.add_option("--dataset", o.dataset, "cifar10, cifar10-valid, cifar100 or ImageNet16-120")->required();
+  cmd.add_option("--hp", o.hp, "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; default: the final one)");
+  cmd.add_option("--bench", o.bench_file, "Benchmark store file (default: the one shipped with nas)");
+}
+
+Benchmark open_benchmark(const QueryOptions& o) {
+  const bench::Space space = bench::parse_space(o.space);
+  if (o.bench_file.empty()) return Benchmark::open_default(space);
+  Benchmark benchmark = Benchmark::open(o.bench_file);
+  if (benchmark.space() != space) {
+    throw Error(o.bench_file + " is a " + std::string(bench::space_name(benchmark.space())) +
+                " benchmark, but --space is " + o.space);
+  }
+  return benchmark;
+}
+
+Json optional_number(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+
+/// The row printed by `info` and by every line of `export`.
+Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, int hp, bench::Trial trial, int epoch) {
+  const bench::ArchMetrics m = benchmark.query(index, dataset, hp, trial, epoch);
+  const bench::CostInfo cost = benchmark.cost(index, dataset, m.hp);
+  Json row;
+  row["space"] = std::string(bench::space_name(benchmark.space()));
+  row["index"] = index;
+  row["arch"] = benchmark.arch_string(index);
+  row["dataset"] = std::string(bench::dataset_name(dataset));
+  row["hp"] = m.hp;
+  row["epoch"] = m.epoch;
+  row["trial"] = trial.is_mean() ? Json("mean") : Json(trial.seed);
+  row["test_accuracy"] = optional_number(m.test_accuracy);
+  row["valid_accuracy"] = optional_number(m.valid_accuracy);
+  row["train_accuracy"] = optional_number(m.train_accuracy);
+  row["test_loss"] = optional_number(m.test_loss);
+  row["valid_loss"] = optional_number(m.valid_loss);
+  row["train_loss"] = optional_number(m.train_loss);
+  row["params_m"] = cost.params_m;
+  row["flops_m"] = cost.flops_m;
+  row["latency_s"] = optional_number(cost.latency_s);
+  row["train_time_per_epoch_s"] = optional_number(cost.train_time_per_epoch_s);
+  row["time_estimated"] = cost.time_estimated;
+  return row;
+}
+
+void print_human(const Json& object) {
+  for (const auto& [key, value] : object.items()) {
+    std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+  }
+}
+
+std::string csv_field(const Json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+// ---- info -------------------------------------------------------------------------------------------
+
+void add_info(CLI::App& bench_cmd) {
+  struct Options : QueryOptions {
+    std::optional<std::int64_t> index;
+    std::string arch;
+    std::optional<std::int64_t> seed;
+    int epoch = -1;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = bench_cmd.add_subcommand("info", "Metrics and cost of one architecture");
+  add_query_options(*cmd, *o);
+  auto* index_opt = cmd->add_option("--index", o->index, "Benchmark index of the architecture");
+  auto* arch_opt = cmd->add_option("--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4)");
+  index_opt->excludes(arch_opt);
+  cmd->add_option("--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds");
+  cmd->add_option("--epoch", o->epoch, "0-based epoch of the schedule (default: the last)");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] {
+    if (!o->index && o->arch.empty()) throw Error("give --index or --arch");
+    const Benchmark benchmark = open_benchmark(*o);
+    const Dataset dataset = bench::parse_dataset(o->dataset);
+    std::uint32_t index = 0;
+    if (o->index) {
+      if (*o->index < 0 || *o->index >= benchmark.size()) benchmark.check_index(static_cast<std::uint32_t>(benchmark.size()));
+      index = static_cast<std::uint32_t>(*o->index);
+    } else {
+      index = benchmark.index_of(o->arch);
+    }
+    if (o->seed && (*o->seed < 0 || *o->seed > INT32_MAX)) throw Error("--seed must be a non-negative 32-bit integer");
+    const bench::Trial trial = o->seed ? bench::Trial::of_seed(static_cast<std::int32_t>(*o->seed)) : bench::Trial::mean();
+    Json row = arch_row(benchmark, index, dataset, o->hp, trial, o->epoch);
+    if (benchmark.space() == bench::Space::Topology) {
+      const bench::TssArch arch = bench::tss_arch_at(index);
+      row["isomorphism_class"] = bench::tss_unique_str(arch);
+      row["connected"] = bench::tss_is_valid(arch);
+    }
+    if (o->json) {
+      std::cout << row.dump() << "\n";
+    } else {
+      print_human(row);
+    }
+  });
+}
+
+// ---- export -----------------------------------------------------------------------------------------
+
+void add_export(CLI::App& bench_cmd) {
+  struct Options : QueryOptions {
+    std::string format = "jsonl";
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = bench_cmd.add_subcommand("export", "Every architecture of the space, one row each");
+  add_query_options(*cmd, *o);
+  cmd->add_option("--format", o->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  cmd->callback([o] {
+    const Benchmark benchmark = open_benchmark(*o);
+    const Dataset dataset = bench::parse_dataset(o->dataset);
+    std::string out;
+    out.reserve(static_cast<std::size_t>(benchmark.size()) * 400);
+    for (std::uint32_t index = 0; index < benchmark.size(); ++index) {
+      const Json row = arch_row(benchmark, index, dataset, o->hp, bench::Trial::mean(), -1);
+      if (o->format == "jsonl") {
+        out += row.dump();
+      } else {
+        if (index == 0) {
+          bool first = true;
+          for (const auto& item : row.items()) {
+            out += (first ? "" : ",") + item.key();
+            first = false;
+          }
+          out += '\n';
+        }
+        bool first = true;
+        for (const auto& item : row.items()) {
+          out += (first ? "" : ",") + csv_field(item.value());
+          first = false;
+        }
+      }
+      out += '\n';
+    }
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  });
+}
+
+// ---- best -------------------------------------------------------------------------------------------
+
+void add_best(CLI::App& bench_cmd) {
+  struct Options : QueryOptions {
+    std::string metric = "test_accuracy";
+    std::optional<double> max_flops, max_params;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = bench_cmd.add_subcommand("best", "The best architecture by a seed-mean metric (ties: lowest index)");
+  add_query_options(*cmd, *o);
+  cmd->add_option("--metric", o->metric, "test_accuracy or valid_accuracy")
+      ->check(CLI::IsMember({"test_accuracy", "valid_accuracy"}))
+      ->capture_default_str();
+  cmd->add_option("--max-flops", o->max_flops, "Only archs with at most this many MFLOPs");
+  cmd->add_option("--max-params", o->max_params, "Only archs with at most this many million parameters");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o] {
+    const Benchmark benchmark = open_benchmark(*o);
+    const Dataset dataset = bench::parse_dataset(o->dataset);
+    const auto split = o->metric == "valid_accuracy" ? bench::Split::Valid : bench::Split::Test;
+    const auto best = benchmark.find_best(dataset, split, o->hp, o->max_flops, o->max_params);
+    Json row;
+    row["index"] = best.index;
+    row["arch"] = benchmark.arch_string(best.index);
+    row["value"] = best.value;
+    row["metric"] = o->metric;
+    row["dataset"] = o->dataset;
+    row["hp"] = o->hp == 0 ? benchmark.full_hp() : o->hp;
+    if (o->json) {
+      std::cout << row.dump() << "\n";
+    } else {
+      print_human(row);
+    }
+  });
+}
+
+// ---- import -----------------------------------------------------------------------------------------
+
+void add_import(CLI::App& bench_cmd) {
+  CLI::App* cmd = bench_cmd.add_subcommand("import", "Convert published benchmark files into a nas store");
+  cmd->require_subcommand(1);
+
+  struct NatsOptions {
+    std::string src, out;
+    int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  };
+  auto nats = std::make_shared<NatsOptions>();
+  CLI::App* nats_cmd = cmd->add_subcommand("nats", "An official NATS-Bench *-simple directory (meta + NNNNNN.pickle.pbz2)");
+  nats_cmd->add_option("--src", nats->src, "The directory, e.g. NATS-tss-v1_0-3ffb9-simple")->required();
+  nats_cmd->add_option("--out", nats->out, "The store file to write")->required();
+  nats_cmd->add_option("--threads", nats->threads, "Decoding threads")->check(CLI::Range(1, 256))->capture_default_str();
+  nats_cmd->callback([nats] {
+    int last_percent = -1;
+    const auto report = bench::import_nats_directory(nats->src, nats->out, nats->threads,
+                                                     [&](std::uint32_t done, std::uint32_t total) {
+                                                       const int percent = static_cast<int>(100.0 * done / total);
+                                                       if (percent / 5 != last_percent / 5) {
+                                                         std::cerr << "\rimported " << done << "/" << total << " archs" << std::flush;
+                                                         last_percent = percent;
+                                                       }
+                                                     });
+    std::cerr << "\n";
+    Json row{{"space", std::string(bench::space_name(report.space))}, {"archs", report.archs},
+             {"trials", report.trials}, {"out", nats->out}};
+    std::cout << row.dump() << "\n";
+  });
+
+  struct CsvOptions {
+    std::string src, time_fixtures, out;
+  };
+  auto csv = std::make_shared<CsvOptions>();
+  CLI::App* csv_cmd = cmd->add_subcommand("nb201-csv", "The merged NB201/NATS per-arch table (builds the shipped tss store)");
+  csv_cmd->add_option("--src", csv->src, "nb201_tss_merged.csv")->required();
+  csv_cmd->add_option("--time-fixtures", csv->time_fixtures, "Official NATS tss records to fit the time model to")->required();
+  csv_cmd->add_option("--out", csv->out, "The store file to write")->required();
+  csv_cmd->callback([csv] {
+    const auto report = bench::import_nb201_csv(csv->src, csv->time_fixtures, csv->out);
+    Json row{{"space", "tss"}, {"archs", report.archs}, {"out", csv->out}};
+    std::cout << row.dump() << "\n";
+  });
+}
+
+// ---- verify -----------------------------------------------------------------------------------------
+
+void add_verify(CLI::App& bench_cmd) {
+  struct Options {
+    std::string space = "tss";
+    std::string bench_file;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = bench_cmd.add_subcommand("verify", "Check a store's checksum and print its provenance");
+  cmd->add_option("--space", o->space, "tss or sss (selects the shipped store)")->capture_default_str();
+  cmd->add_option("--bench", o->bench_file, "Store file (default: the shipped one)");
+  cmd->callback([o] {
+    const Benchmark benchmark = o->bench_file.empty() ? Benchmark::open_default(bench::parse_space(o->space))
+                                                      : Benchmark::open(o->bench_file);
+    benchmark.store().verify();
+    char checksum[17];
+    std::snprintf(checksum, sizeof(checksum), "%016" PRIx64, benchmark.store().checksum());
+    Json row{{"path", benchmark.store().path()},
+             {"space", std::string(bench::space_name(benchmark.space()))},
+             {"columns", benchmark.store().columns().size()},
+             {"checksum", checksum},
+             {"ok", true},
+             {"description", benchmark.store().description()}};
+    std::cout << row.dump(2) << "\n";
+  });
+}
+
+}  // namespace
+
+void add_bench_commands(CLI::App& app) {
+  CLI::App* bench_cmd = app.add_subcommand("bench", "Query and convert tabular benchmarks");
+  bench_cmd->require_subcommand(1);
+  add_info(*bench_cmd);
+  add_export(*bench_cmd);
+  add_best(*bench_cmd);
+  add_import(*bench_cmd);
+  add_verify(*bench_cmd);
+}
+
+}  // namespace nas::cli

@@ -1,0 +1,15 @@
+// The `nas` subcommands. Each `add_*` function registers one command group on the CLI11 app and
+// binds it to a handler; handlers throw nas::Error for bad input, which main() turns into one
+// `error: ...` line and a non-zero exit.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace nas::cli {
+
+/// nas list [--json]
+void add_list_command(CLI::App& app);
+/// nas bench info | export | best | import | verify
+void add_bench_commands(CLI::App& app);
+
+}  // namespace nas::cli

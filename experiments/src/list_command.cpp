@@ -1,0 +1,50 @@
+// nas list: what this build knows (search spaces, benchmarks, datasets).
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "nas/benchmark_api/benchmark.h"
+#include "nas/benchmark_api/datasets.h"
+
+namespace nas::cli {
+
+void add_list_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("list", "List search spaces, benchmarks and datasets");
+  cmd->add_flag("--json", *json, "Print one JSON object");
+  cmd->callback([json] {
+    using nlohmann::ordered_json;
+    ordered_json out;
+    out["version"] = std::string(bench::nas_version());
+    out["search_spaces"] = ordered_json::array();
+    out["benchmarks"] = ordered_json::array();
+    for (bench::Space space : {bench::Space::Topology, bench::Space::Size}) {
+      const bool topology = space == bench::Space::Topology;
+      out["search_spaces"].push_back({{"name", std::string(bench::space_name(space))},
+                                      {"description", topology ? "NAS-Bench-201 / NATS-Bench topology space"
+                                                               : "NATS-Bench size space"},
+                                      {"archs", bench::space_num_archs(space)},
+                                      {"full_hp", topology ? 200 : 90}});
+      const std::string path = bench::Benchmark::default_path(space);
+      out["benchmarks"].push_back({{"space", std::string(bench::space_name(space))},
+                                   {"path", path},
+                                   {"present", std::filesystem::exists(path)}});
+    }
+    out["datasets"] = ordered_json::array();
+    for (bench::Dataset d : bench::kAllDatasets) {
+      out["datasets"].push_back({{"name", std::string(bench::dataset_name(d))},
+                                 {"classes", bench::dataset_num_classes(d)},
+                                 {"image_size", bench::dataset_image_size(d)},
+                                 {"train_images", bench::dataset_num_train_images(d)}});
+    }
+    out["algorithms"] = ordered_json::array();
+    if (*json) {
+      std::cout << out.dump() << "\n";
+    } else {
+      std::cout << out.dump(2) << "\n";
+    }
+  });
+}
+
+}  // namespace nas::cli

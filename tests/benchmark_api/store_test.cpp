@@ -1,0 +1,149 @@
+// The columnar store: write/read round trips, layouts, epoch semantics and damaged files.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/store.h"
+
+namespace nas::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("nas_store_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // A small store: a dense final-epoch column, a sparse curve column and a constant time column.
+  std::string write_sample() const {
+    StoreWriter writer(Space::Size, "sample store");
+    const ColumnKey dense{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 90, kMeanSeed};
+    const ColumnKey curve{Dataset::Cifar100, EvalSet::XValid, Quantity::Loss, 12, 777};
+    const ColumnKey time{Dataset::Cifar100, EvalSet::Train, Quantity::Time, 12, kMeanSeed};
+    writer.add_column(dense, 1);
+    writer.add_column(curve, 12);
+    writer.add_column(time, 1, kColumnEstimated | kColumnConstantPerEpoch);
+    for (std::uint32_t arch = 0; arch < 32768; ++arch) writer.set(dense, arch, 0, arch * 0.001);
+    for (int epoch = 0; epoch < 12; ++epoch) writer.set(curve, 5, epoch, 2.0 - epoch * 0.1);
+    writer.set(curve, 9, 11, 0.5);
+    writer.set(time, 5, 0, 3.25);
+    const std::string file = path("sample.nasbench");
+    writer.write(file);
+    return file;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(StoreTest, RoundTripKeepsEveryValueAndLayout) {
+  const Store store = Store::open(write_sample());
+  EXPECT_EQ(store.space(), Space::Size);
+  EXPECT_EQ(store.num_archs(), 32768u);
+  EXPECT_EQ(store.description(), "sample store");
+  EXPECT_NO_THROW(store.verify());
+
+  const Column* dense = store.find({Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 90, kMeanSeed});
+  ASSERT_NE(dense, nullptr);
+  EXPECT_FALSE(dense->sparse());
+  EXPECT_DOUBLE_EQ(dense->value(1234), 1.234);
+  EXPECT_DOUBLE_EQ(dense->value(1234, 89), 1.234);
+  EXPECT_TRUE(std::isnan(dense->value(1234, 10))) << "only the last epoch is stored";
+  EXPECT_FALSE(dense->stores_epoch(10));
+
+  const Column* curve = store.find({Dataset::Cifar100, EvalSet::XValid, Quantity::Loss, 12, 777});
+  ASSERT_NE(curve, nullptr);
+  EXPECT_TRUE(curve->sparse());
+  EXPECT_EQ(curve->num_rows(), 2u);
+  EXPECT_TRUE(curve->has_curve());
+  EXPECT_DOUBLE_EQ(curve->value(5, 0), 2.0);
+  EXPECT_DOUBLE_EQ(curve->value(5, 3), 1.7);
+  EXPECT_DOUBLE_EQ(curve->value(5), 2.0 - 11 * 0.1);
+  EXPECT_TRUE(std::isnan(curve->value(9, 3))) << "hole in a curve";
+  EXPECT_DOUBLE_EQ(curve->value(9), 0.5);
+  EXPECT_TRUE(std::isnan(curve->value(6))) << "arch without a row";
+  EXPECT_TRUE(std::isnan(curve->value(5, 12))) << "epoch outside the schedule";
+
+  const Column* time = store.find({Dataset::Cifar100, EvalSet::Train, Quantity::Time, 12, kMeanSeed});
+  ASSERT_NE(time, nullptr);
+  EXPECT_TRUE(time->estimated());
+  EXPECT_DOUBLE_EQ(time->value(5, 4), 3.25) << "a constant-per-epoch value holds for every epoch";
+
+  EXPECT_EQ(store.find({Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 12, kMeanSeed}), nullptr);
+  EXPECT_EQ(store.seeds(Dataset::Cifar100, 12), std::vector<std::int32_t>{777});
+  EXPECT_EQ(store.hps(Dataset::Cifar100), std::vector<int>{12});
+}
+
+TEST_F(StoreTest, WriterRejectsInconsistentColumns) {
+  StoreWriter writer(Space::Topology, "");
+  const ColumnKey key{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 200, kMeanSeed};
+  EXPECT_THROW(writer.add_column(key, 7), nas::Error);
+  writer.add_column(key, 1);
+  EXPECT_THROW(writer.add_column(key, 200), nas::Error);
+  EXPECT_THROW(writer.set(key, 15625, 0, 1.0), nas::Error);
+  EXPECT_THROW(writer.set(key, 0, 1, 1.0), nas::Error);
+  EXPECT_THROW(writer.set({Dataset::Cifar100, EvalSet::XTest, Quantity::Accuracy, 200, kMeanSeed}, 0, 0, 1.0), nas::Error);
+}
+
+std::string read_bytes(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& file, const std::string& bytes) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void expect_open_error(const std::string& file, const std::string& fragment) {
+  try {
+    (void)Store::open(file);
+    ADD_FAILURE() << "opened a damaged store; expected an error mentioning '" << fragment << "'";
+  } catch (const nas::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StoreTest, DamagedFilesGiveClearErrors) {
+  const std::string good = read_bytes(write_sample());
+  expect_open_error(path("absent.nasbench"), "cannot open");
+
+  write_bytes(path("empty"), "");
+  expect_open_error(path("empty"), "truncated");
+
+  std::string bad_magic = good;
+  bad_magic[0] = 'X';
+  write_bytes(path("magic"), bad_magic);
+  expect_open_error(path("magic"), "not a nas benchmark store");
+
+  for (std::size_t cut : {good.size() - 1, good.size() / 2, std::size_t{100}}) {
+    write_bytes(path("cut"), good.substr(0, cut));
+    expect_open_error(path("cut"), "truncated");
+  }
+
+  std::string bad_directory = good;
+  bad_directory[good.size() - 3] ^= 0x5a;
+  write_bytes(path("dir"), bad_directory);
+  expect_open_error(path("dir"), "directory checksum");
+
+  std::string bad_payload = good;
+  bad_payload[200] ^= 0x01;
+  write_bytes(path("payload"), bad_payload);
+  const Store store = Store::open(path("payload"));  // payload damage is found by verify()
+  EXPECT_THROW(store.verify(), nas::Error);
+
+  fs::create_directories(path("a_directory"));
+  expect_open_error(path("a_directory"), "not a regular file");
+}
+
+}  // namespace
+}  // namespace nas::bench
