@@ -1,0 +1,172 @@
+// The `nas` command line: the JSON contract later issues and users' scripts rely on, and the rule
+// that bad input gives exactly one `error:` line on stderr, a non-zero exit and no output.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs `nas ARGS` through the shell, capturing stdout and stderr separately.
+CommandResult nas(const std::string& args) {
+  static int counter = 0;
+  const std::string err_file =
+      (fs::temp_directory_path() / ("nas_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++))).string();
+  const std::string command = std::string(NAS_EXECUTABLE) + " " + args + " 2>" + err_file;
+  CommandResult run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[65536];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) run.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  fs::remove(err_file);
+  return run;
+}
+
+nlohmann::json json_of(const CommandResult& run) {
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  return nlohmann::json::parse(run.out);
+}
+
+const char* kResNet = "'|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|'";
+
+TEST(Cli, InfoByIndexGivesTheContractKeys) {
+  const auto row = json_of(nas("bench info --space tss --dataset cifar10 --index 6111 --hp 200 --json"));
+  for (const char* key : {"index", "arch", "dataset", "hp", "test_accuracy", "valid_accuracy", "params_m", "flops_m",
+                          "latency_s", "train_time_per_epoch_s", "time_estimated"}) {
+    EXPECT_TRUE(row.contains(key)) << key;
+  }
+  EXPECT_EQ(row["index"], 6111);
+  EXPECT_NEAR(row["test_accuracy"].get<double>(), 94.373, 5e-4);
+  EXPECT_TRUE(row["latency_s"].is_null());
+  EXPECT_TRUE(row["time_estimated"].get<bool>());
+  EXPECT_EQ(row["params_m"], 1.073466);
+}
+
+TEST(Cli, InfoByArchStringFindsTheResNetCell) {
+  const auto row = json_of(nas(std::string("bench info --space tss --dataset cifar100 --arch ") + kResNet + " --json"));
+  EXPECT_EQ(row["index"], 11472);
+  EXPECT_NEAR(row["test_accuracy"].get<double>(), 70.89, 1e-6);
+  const auto seed_row = json_of(nas("bench info --dataset cifar10 --index 0 --seed 0 --json"));
+  EXPECT_EQ(seed_row["test_accuracy"], 86.18);
+  EXPECT_EQ(seed_row["trial"], 0);
+}
+
+TEST(Cli, BestFindsTheKnownOptima) {
+  const struct {
+    const char* dataset;
+    int index;
+    double value;
+  } expected[] = {{"cifar10", 6111, 94.37}, {"cifar100", 9930, 73.51}, {"ImageNet16-120", 857, 47.31}};
+  for (const auto& e : expected) {
+    const auto row = json_of(nas(std::string("bench best --space tss --dataset ") + e.dataset + " --metric test_accuracy --json"));
+    EXPECT_EQ(row["index"], e.index) << e.dataset;
+    EXPECT_NEAR(row["value"].get<double>(), e.value, 0.005) << e.dataset;
+  }
+}
+
+TEST(Cli, ExportWritesEveryArchOnce) {
+  const CommandResult jsonl = nas("bench export --space tss --dataset cifar10 --format jsonl");
+  ASSERT_EQ(jsonl.exit_code, 0) << jsonl.err;
+  std::istringstream lines(jsonl.out);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    const auto row = nlohmann::json::parse(line);
+    ASSERT_EQ(row["index"], count);
+  }
+  EXPECT_EQ(count, 15625);
+
+  const CommandResult csv = nas("bench export --space tss --dataset ImageNet16-120 --hp 12 --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  std::istringstream csv_lines(csv.out);
+  std::string header;
+  std::getline(csv_lines, header);
+  EXPECT_EQ(header.rfind("space,index,arch,dataset,hp,", 0), 0u) << header;
+  int rows = 0;
+  for (std::string line; std::getline(csv_lines, line);) ++rows;
+  EXPECT_EQ(rows, 15625);
+}
+
+TEST(Cli, VersionAndList) {
+  const CommandResult version = nas("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("nas ", 0), 0u) << version.out;
+  const auto list = json_of(nas("list --json"));
+  EXPECT_EQ(list["search_spaces"][0]["name"], "tss");
+  EXPECT_EQ(list["search_spaces"][0]["archs"], 15625);
+  EXPECT_EQ(list["search_spaces"][1]["archs"], 32768);
+  EXPECT_EQ(list["datasets"].size(), 4u);
+  EXPECT_TRUE(list["benchmarks"][0]["present"].get<bool>());
+}
+
+// Exactly one line on stderr, starting with "error:", a non-zero exit and nothing on stdout.
+void expect_clean_error(const std::string& args, const std::string& fragment) {
+  const CommandResult run = nas(args);
+  EXPECT_NE(run.exit_code, 0) << args;
+  EXPECT_TRUE(run.out.empty()) << args << " printed: " << run.out;
+  EXPECT_EQ(run.err.rfind("error: ", 0), 0u) << args << " stderr: " << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << args << " stderr: " << run.err;
+  EXPECT_NE(run.err.find(fragment), std::string::npos) << args << " stderr: " << run.err;
+}
+
+TEST(Cli, BadInputGivesOneErrorLine) {
+  expect_clean_error("bench info --dataset cifar11 --index 0 --json", "unknown dataset 'cifar11'");
+  expect_clean_error("bench info --space xyz --dataset cifar10 --index 0", "unknown search space 'xyz'");
+  expect_clean_error("bench info --dataset cifar10 --index 15625", "out of range");
+  expect_clean_error("bench info --dataset cifar10 --index -1", "out of range");
+  expect_clean_error("bench info --dataset cifar10 --index abc", "error: ");
+  expect_clean_error("bench info --dataset cifar10 --arch '|nor_conv_3x3~0|+|none~0|' --json", "malformed topology arch string");
+  expect_clean_error("bench info --dataset cifar10 --arch '|conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|'", "unknown operation");
+  expect_clean_error("bench info --space sss --dataset cifar10 --arch 8:8:8:8:9", "not a candidate");
+  expect_clean_error("bench info --dataset cifar10 --index 0 --hp 50", "hp 50 is not in this benchmark");
+  expect_clean_error("bench info --dataset cifar10 --index 0 --seed 777", "no trial with seed 777");
+  expect_clean_error("bench info --dataset cifar10", "give --index or --arch");
+  expect_clean_error("bench info --dataset cifar10 --index 0 --bench /nonexistent.nasbench", "cannot open benchmark store");
+  expect_clean_error("bench info --dataset cifar10 --index 0 --bench " + std::string(NAS_BINARY_DIR) + "/CMakeCache.txt",
+                     "not a nas benchmark store");
+  expect_clean_error("bench best --dataset cifar10 --metric train_loss", "error: ");
+  expect_clean_error("bench best --dataset cifar10 --metric valid_accuracy --hp 200", "no arch has validation accuracy");
+  expect_clean_error("bench export --dataset cifar10 --format xml", "error: ");
+  expect_clean_error("bench import nats --src /nonexistent --out /tmp/x.nasbench", "not a directory");
+  expect_clean_error("bench frobnicate", "error: ");
+}
+
+TEST(Cli, TruncatedStoreIsReportedNotCrashedOn) {
+  const std::string source = std::string(NAS_BINARY_DIR) + "/../benchmark_api/data/nats-sss-v1_0-fixtures.nasbench";
+  std::ifstream in(source, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000u);
+  const std::string truncated = (fs::temp_directory_path() / "nas_cli_truncated.nasbench").string();
+  std::ofstream(truncated, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  expect_clean_error("bench info --space sss --dataset cifar10 --index 0 --bench " + truncated, "truncated");
+  fs::remove(truncated);
+}
+
+TEST(Cli, ImportThenQueryTheOfficialSizeRecords) {
+  const std::string out = (fs::temp_directory_path() / ("nas_cli_sss_" + std::to_string(::getpid()) + ".nasbench")).string();
+  const auto report = json_of(nas(std::string("bench import nats --src ") + NAS_SHARED_DATA +
+                                  "/natsbench_fixtures/NATS-sss-v1_0-50262-simple --out " + out));
+  EXPECT_EQ(report["archs"], 3);
+  const auto row = json_of(nas("bench info --space sss --dataset cifar10 --arch 8:8:40:32:40 --bench " + out + " --json"));
+  EXPECT_EQ(row["index"], 284);
+  EXPECT_EQ(row["test_accuracy"], 89.51);
+  EXPECT_EQ(row["params_m"], 0.144834);
+  EXPECT_FALSE(row["time_estimated"].get<bool>());
+  fs::remove(out);
+}
+
+}  // namespace
