@@ -127,6 +127,11 @@ TEST(ShippedBenchmark, TheShippedFileIsReproducibleFromItsSources) {
   EXPECT_TRUE(bytes(out) == bytes(Benchmark::default_path(Space::Topology)))
       << "benchmark_api/data differs from a rebuild; regenerate it (see benchmark_api/data/SOURCE.md)";
   std::filesystem::remove(out);
+
+  const std::string sss_out = std::string(NAS_BINARY_DIR) + "/rebuilt-sss-fixtures.nasbench";
+  import_nats_directory(nas::test::shared_data("natsbench_fixtures/NATS-sss-v1_0-50262-simple"), sss_out, 2);
+  EXPECT_TRUE(bytes(sss_out) == bytes(Benchmark::default_path(Space::Size)));
+  std::filesystem::remove(sss_out);
 }
 
 TEST(ShippedBenchmark, TrialsAndSeeds) {
