@@ -219,9 +219,9 @@ std::size_t depth_of(const Value& v) {
   return c == nullptr ? 0 : c->depth;
 }
 
-// Records that `child` now lives inside `parent`: the child can no longer change.
+// Records that `child` now lives inside `parent` (for the depth; sealing is the parser's business,
+// so the public factories never write to containers that other Values share).
 void adopt(Container& parent, const Value& child) {
-  if (Container* c = Access::container(child)) c->sealed = true;
   parent.depth = std::max(parent.depth, depth_of(child) + 1);
 }
 
@@ -249,7 +249,9 @@ void set_insert(Container& set, Value element) {
   set.elements.push_back(std::move(element));
 }
 
-std::uint64_t combine(std::uint64_t seed, std::uint64_t value) { return mix(seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2))); }
+std::uint64_t combine(std::uint64_t seed, std::uint64_t value) {
+  return mix(seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2)));
+}
 
 Value make_tuple(std::vector<Value> elements) {
   auto c = std::make_shared<Container>();
@@ -923,8 +925,7 @@ class Parser {
 
   Container& mutable_target(Item& item, Kind kind) {
     if (item.tag != Item::Tag::kValue || item.value.kind() != kind) {
-      fail(op_name() + " needs a " + name_of(kind) + " below its arguments, found " +
-           describe(item));
+      fail(op_name() + " needs a " + name_of(kind) + " below its arguments, found " + describe(item));
     }
     Container& target = *Access::container(item.value);
     if (target.sealed) {
@@ -933,9 +934,15 @@ class Parser {
     return target;
   }
 
+  static void seal(const Value& value) {
+    if (Container* c = Access::container(value)) c->sealed = true;
+  }
+
+  // Called before `child` is stored in `parent`: from now on the child may not change.
   void check_child(const Container& parent, const Value& child) const {
     if (Access::container(child) == &parent) fail("a container cannot contain itself");
     check_depth(depth_of(child) + 1);
+    seal(child);
   }
 
   void check_key(const Value& key) const {
@@ -978,10 +985,10 @@ class Parser {
       all_values = all_values && item.tag == Item::Tag::kValue;
     }
     check_depth(depth);
-    if (all_values) return Item::of(make_tuple(as_values(std::move(items), "in a tuple")));
     for (const Item& item : items) {
-      if (Container* c = item.tag == Item::Tag::kValue ? Access::container(item.value) : nullptr) c->sealed = true;
+      if (item.tag == Item::Tag::kValue) seal(item.value);
     }
+    if (all_values) return Item::of(make_tuple(as_values(std::move(items), "in a tuple")));
     Item args;
     args.tag = Item::Tag::kArgs;
     args.args = std::make_shared<const std::vector<Item>>(std::move(items));
@@ -1088,7 +1095,9 @@ class Parser {
     if (ch >= '0' && ch <= '7') {
       int code = 0;
       std::size_t end = i;
-      while (end < body.size() && end < i + 3 && body[end] >= '0' && body[end] <= '7') code = code * 8 + (body[end++] - '0');
+      while (end < body.size() && end < i + 3 && body[end] >= '0' && body[end] <= '7') {
+        code = code * 8 + (body[end++] - '0');
+      }
       out += static_cast<char>(code & 0xff);
       return end - 1;
     }
@@ -1308,7 +1317,8 @@ class Parser {
 
   void on_list() {
     Value list = make_empty(Kind::kList);
-    for (Value& element : as_values(pop_to_mark(), "in a list")) add_to_list(*Access::container(list), std::move(element));
+    Container& target = *Access::container(list);
+    for (Value& element : as_values(pop_to_mark(), "in a list")) add_to_list(target, std::move(element));
     push_value(std::move(list));
   }
 
@@ -1324,6 +1334,7 @@ class Parser {
     for (const Value& element : elements) {
       check_key(element);
       depth = std::max(depth, depth_of(element) + 1);
+      seal(element);
     }
     check_depth(depth);
     push_value(make_frozenset(std::move(elements)));
@@ -1500,10 +1511,12 @@ class Parser {
     }
     const Dtype& dtype = *(*args.args)[0].dtype;
     const std::string& raw = (*args.args)[1].value.as_bytes();
-    if (dtype.byte_order == 0) fail("numpy.dtype '" + printable(dtype.name) + "' used before BUILD gave its byte order");
+    if (dtype.byte_order == 0) {
+      fail("numpy.dtype '" + printable(dtype.name) + "' used before BUILD gave its byte order");
+    }
     if (raw.size() != dtype.size) {
-      fail("numpy scalar of dtype " + printable(dtype.name) + " needs " + std::to_string(dtype.size) + " bytes, found " +
-           std::to_string(raw.size()));
+      fail("numpy scalar of dtype " + printable(dtype.name) + " needs " + std::to_string(dtype.size) +
+           " bytes, found " + std::to_string(raw.size()));
     }
     return decode_scalar(dtype, little_endian(raw));
   }
@@ -1512,8 +1525,8 @@ class Parser {
     const unsigned width = static_cast<unsigned>(dtype.size * 8);
     switch (dtype.kind) {
       case 'f':
-        return Value::floating(dtype.size == 8 ? double_from_bits(bits)
-                                               : static_cast<double>(float_from_bits(static_cast<std::uint32_t>(bits))));
+        if (dtype.size == 4) return Value::floating(float_from_bits(static_cast<std::uint32_t>(bits)));
+        return Value::floating(double_from_bits(bits));
       case 'i': {
         if (width < 64 && (bits >> (width - 1)) != 0) bits |= ~std::uint64_t{0} << width;  // sign-extend
         std::int64_t value = 0;

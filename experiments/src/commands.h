@@ -11,5 +11,7 @@ namespace nas::cli {
 void add_list_command(CLI::App& app);
 /// nas bench info | export | best | import | verify
 void add_bench_commands(CLI::App& app);
+/// nas search --algo A --space S --dataset D ...
+void add_search_command(CLI::App& app);
 
 }  // namespace nas::cli

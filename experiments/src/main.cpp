@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   nas::cli::add_list_command(app);
   nas::cli::add_bench_commands(app);
+  nas::cli::add_search_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -1,0 +1,72 @@
+// The searcher registry: name -> factory + config schema, for built-ins and plugins alike.
+//
+//   SearcherRegistry registry;
+//   register_builtin_searchers(registry);          // explicit: no static-initialisation order issues
+//   load_plugin("libmy_searcher.so", registry);    // plugin.h
+//   auto searcher = registry.create("rea", config_yaml);
+//
+// A searcher type provides `struct Config`, `static void describe(ConfigBinder<Config>&)` and a
+// constructor from its Config; `make_searcher_entry<T>(name, description)` builds its entry.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nas/algorithms/config.h"
+#include "nas/algorithms/searcher.h"
+
+namespace nas::algorithms {
+
+struct SearcherEntry {
+  std::string name;
+  std::string description;
+  std::string family;  ///< "query-based" or "weight-sharing"
+  std::vector<ConfigField> fields;
+  /// Builds a searcher from config overrides (a YAML map or null); throws nas::Error on bad keys.
+  std::function<std::unique_ptr<Searcher>(const YAML::Node& config)> create;
+  /// The full resolved config (defaults + overrides) as YAML.
+  std::function<YAML::Node(const YAML::Node& config)> resolve;
+};
+
+template <typename SearcherT>
+SearcherEntry make_searcher_entry(const std::string& name, const std::string& description,
+                                  const std::string& family = "query-based") {
+  using Config = typename SearcherT::Config;
+  auto binder = std::make_shared<ConfigBinder<Config>>("searcher " + name);
+  SearcherT::describe(*binder);
+  SearcherEntry entry;
+  entry.name = name;
+  entry.description = description;
+  entry.family = family;
+  entry.fields = binder->fields();
+  entry.create = [binder](const YAML::Node& config) -> std::unique_ptr<Searcher> {
+    return std::make_unique<SearcherT>(binder->parse(config));
+  };
+  entry.resolve = [binder](const YAML::Node& config) { return binder->to_yaml(binder->parse(config)); };
+  return entry;
+}
+
+class SearcherRegistry {
+ public:
+  /// Adds an entry; a name already registered is a nas::Error.
+  void add(SearcherEntry entry);
+  /// The entry of a name; an unknown name is a nas::Error listing the registered ones.
+  const SearcherEntry& get(const std::string& name) const;
+  bool contains(const std::string& name) const { return entries_.count(name) != 0; }
+  std::unique_ptr<Searcher> create(const std::string& name, const YAML::Node& config) const {
+    return get(name).create(config);
+  }
+  /// All entries, sorted by name.
+  std::vector<const SearcherEntry*> entries() const;
+
+ private:
+  std::map<std::string, SearcherEntry> entries_;
+};
+
+/// Registers random, rea, reinforce and bohb.
+void register_builtin_searchers(SearcherRegistry& registry);
+
+}  // namespace nas::algorithms

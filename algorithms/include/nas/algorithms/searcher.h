@@ -1,0 +1,108 @@
+// nas::algorithms::Searcher: the one interface every search algorithm implements.
+//
+// A searcher receives a SearchTask (the space, the benchmark that scores and times architectures,
+// the dataset, the budget), an Rng seeded by the caller (no global randomness anywhere) and
+// callbacks, and returns a SearchResult: the architecture it settles on, what the search cost, and
+// its trajectory (the incumbent after every evaluation). Searchers do no I/O; logging, progress,
+// checkpoints and early stopping go through SearchCallbacks.
+//
+// Two families share the interface:
+//   - query-based searchers derive from QuerySearcher and implement ask/tell: the base class runs
+//     the loop of simulated train-and-evaluate calls against the benchmark until the budget is spent;
+//   - weight-sharing searchers (supernet training) implement search() with their own step loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nas/benchmark_api/benchmark.h"
+#include "nas/benchmark_api/rng.h"
+#include "nas/benchmark_api/search_space.h"
+
+namespace nas::algorithms {
+
+using bench::ArchId;
+
+/// When a search stops. A zero field is no limit; at least one must be set.
+struct Budget {
+  double seconds = 0;         ///< simulated seconds (benchmark training + evaluation time)
+  std::int64_t queries = 0;   ///< number of evaluations
+};
+
+/// What to search.
+struct SearchTask {
+  const bench::SearchSpace* space = nullptr;
+  const bench::Benchmark* benchmark = nullptr;
+  bench::Dataset dataset = bench::Dataset::Cifar10;
+  Budget budget;
+  /// The schedule whose validation accuracy a search sees (NATS-Bench's proxy: hp 12).
+  int search_hp = 12;
+};
+
+/// One simulated evaluation made by a query-based searcher.
+struct Evaluation {
+  ArchId arch = 0;
+  int epoch = 0;  ///< 0-based epoch of the search schedule the accuracy was read at
+  double valid_accuracy = 0;
+  double time_cost_s = 0;
+  double total_time_s = 0;
+};
+
+/// The state of the search after an evaluation.
+struct TrajectoryPoint {
+  double simulated_seconds = 0;
+  std::int64_t queries = 0;
+  ArchId incumbent = 0;
+  double incumbent_valid_accuracy = 0;
+};
+
+struct SearchResult {
+  ArchId arch = 0;              ///< the architecture the search settles on
+  double valid_accuracy = 0;    ///< its validation accuracy as the search saw it
+  double simulated_seconds = 0;
+  std::int64_t queries = 0;
+  std::vector<TrajectoryPoint> trajectory;
+  std::vector<std::string> notes;  ///< what the user should know (e.g. a fidelity the data lacks)
+};
+
+/// Hooks a caller passes in; every one is optional.
+class SearchCallbacks {
+ public:
+  virtual ~SearchCallbacks() = default;
+  virtual void on_evaluation(const Evaluation& /*evaluation*/, const TrajectoryPoint& /*state*/) {}
+  /// Polled before every evaluation; true ends the search early.
+  virtual bool stop_requested() { return false; }
+};
+
+class Searcher {
+ public:
+  virtual ~Searcher() = default;
+  /// Runs one whole search. Throws nas::Error if the task is unusable (e.g. no budget).
+  virtual SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) = 0;
+};
+
+/// Base of the query-based searchers: the simulated-evaluation loop around ask/tell.
+///
+/// The incumbent is the best validation accuracy at the last epoch of the search schedule (the
+/// earliest wins ties); before any such evaluation, the best at any epoch. The budget is checked
+/// before each proposal, so the last evaluation may overshoot it, as in NATS-Bench.
+class QuerySearcher : public Searcher {
+ public:
+  struct Proposal {
+    ArchId arch = 0;
+    int epoch = -1;  ///< epoch of the search schedule to read; -1 = the last
+  };
+
+  SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
+
+ protected:
+  /// Resets the searcher's state for a new search; may add notes for the result.
+  virtual void start(const SearchTask& task, Rng& rng, std::vector<std::string>& notes) = 0;
+  virtual Proposal ask(Rng& rng) = 0;
+  virtual void tell(const Proposal& proposal, const Evaluation& evaluation) = 0;
+};
+
+}  // namespace nas::algorithms

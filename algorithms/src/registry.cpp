@@ -1,0 +1,47 @@
+// The searcher registry and YAML override helpers.
+#include "nas/algorithms/registry.h"
+
+#include "nas/benchmark_api/error.h"
+
+namespace nas::algorithms {
+
+void SearcherRegistry::add(SearcherEntry entry) {
+  if (entry.name.empty()) throw Error("a searcher needs a name");
+  const std::string name = entry.name;
+  if (!entries_.emplace(name, std::move(entry)).second) {
+    throw Error("searcher '" + name + "' is registered twice");
+  }
+}
+
+const SearcherEntry& SearcherRegistry::get(const std::string& name) const {
+  const auto it = entries_.find(name);
+  if (it == entries_.end()) {
+    std::string known;
+    for (const auto& [key, entry] : entries_) known += (known.empty() ? "" : ", ") + key;
+    throw Error("unknown algorithm '" + name + "' (registered: " + known + ")");
+  }
+  return it->second;
+}
+
+std::vector<const SearcherEntry*> SearcherRegistry::entries() const {
+  std::vector<const SearcherEntry*> out;
+  for (const auto& [name, entry] : entries_) out.push_back(&entry);
+  return out;
+}
+
+YAML::Node apply_overrides(YAML::Node base, const std::vector<std::string>& assignments) {
+  YAML::Node out = base && base.IsMap() ? YAML::Clone(base) : YAML::Node(YAML::NodeType::Map);
+  for (const std::string& assignment : assignments) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--set expects key=value, got '" + assignment + "'");
+    const std::string key = assignment.substr(0, eq);
+    try {
+      out[key] = YAML::Load(assignment.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+      throw Error("--set " + key + ": cannot parse the value: " + e.msg);
+    }
+  }
+  return out;
+}
+
+}  // namespace nas::algorithms

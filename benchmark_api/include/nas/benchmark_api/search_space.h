@@ -1,0 +1,63 @@
+// nas::bench::SearchSpace: what a searcher needs to know about a space, independent of which one.
+//
+// Architectures are identified by their benchmark index (ArchId): a plain integer that is cheap to
+// copy, hash and store, and that every benchmark query takes directly. Every space is also a fixed
+// set of categorical decisions (tss: 6 edges x 5 ops; sss: 5 layers x 8 widths), which is the
+// encoding that policy- and model-based searchers (REINFORCE, BOHB) work on. One REA, one REINFORCE,
+// one BOHB therefore serve every space.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nas/benchmark_api/rng.h"
+#include "nas/benchmark_api/store.h"
+
+namespace nas::bench {
+
+using ArchId = std::uint32_t;
+
+class SearchSpace {
+ public:
+  virtual ~SearchSpace() = default;
+
+  virtual Space space() const = 0;
+  /// "tss" / "sss".
+  std::string_view name() const { return space_name(space()); }
+  virtual std::uint32_t size() const = 0;
+
+  virtual std::string format(ArchId arch) const = 0;
+  /// Throws nas::Error for a malformed string.
+  virtual ArchId parse(std::string_view text) const = 0;
+
+  /// Number of categorical decisions and the number of choices of each.
+  virtual int num_decisions() const = 0;
+  virtual int num_choices(int decision) const = 0;
+  /// Names as NATS-Bench's configuration spaces use them ("1<-0" ... / "layer-0" ...).
+  virtual std::string decision_name(int decision) const = 0;
+  /// "none" ... "avg_pool_3x3" / "8" ... "64".
+  virtual std::string choice_name(int decision, int choice) const = 0;
+  /// The choice of every decision, and back.
+  virtual std::vector<int> decisions(ArchId arch) const = 0;
+  virtual ArchId from_decisions(const std::vector<int>& choices) const = 0;
+
+  /// Uniform over the space (independent uniform choice per decision).
+  ArchId sample(Rng& rng) const;
+  /// One mutation as NATS-Bench's REA does it: tss picks a node, one of its incoming edges and a
+  /// different op; sss picks a layer and a uniformly random width (possibly the same).
+  virtual ArchId mutate(ArchId arch, Rng& rng) const = 0;
+  /// Every arch that differs in exactly one decision, ascending.
+  std::vector<ArchId> neighbours(ArchId arch) const;
+  /// Number of decisions on which two archs differ.
+  int edit_distance(ArchId a, ArchId b) const;
+  /// A key equal for archs that compute the same function (tss: isomorphism class; sss: the arch).
+  virtual std::string canonical_form(ArchId arch) const = 0;
+};
+
+/// The topology and size spaces; `make_search_space` returns the one for a Space.
+std::unique_ptr<SearchSpace> make_search_space(Space space);
+
+}  // namespace nas::bench

@@ -1,0 +1,84 @@
+// One search run, end to end.
+#include "run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "nas/benchmark_api/error.h"
+
+namespace nas::experiments {
+
+double default_budget_seconds(bench::Space space, bench::Dataset dataset) {
+  switch (dataset) {
+    case bench::Dataset::Cifar10:
+    case bench::Dataset::Cifar10Valid: return 20000;
+    case bench::Dataset::Cifar100: return 40000;
+    case bench::Dataset::ImageNet16_120: return space == bench::Space::Topology ? 120000 : 60000;
+  }
+  return 20000;
+}
+
+std::string config_dir() {
+  if (const char* dir = std::getenv("NAS_CONFIG_DIR"); dir != nullptr && *dir != '\0') return dir;
+  return NAS_SOURCE_CONFIG_DIR;
+}
+
+YAML::Node algorithm_config(const std::string& name, const std::vector<std::string>& overrides) {
+  YAML::Node base;
+  const std::string path = config_dir() + "/algorithms/" + name + ".yaml";
+  if (std::filesystem::exists(path)) {
+    try {
+      base = YAML::LoadFile(path);
+    } catch (const YAML::Exception& e) {
+      throw Error(path + ": " + e.what());
+    }
+  }
+  return algorithms::apply_overrides(base, overrides);
+}
+
+void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const bench::Benchmark& benchmark) {
+  const int full = benchmark.full_hp();
+  const bench::ArchMetrics final_metrics = benchmark.query(outcome.index, dataset, full);
+  outcome.test_accuracy = final_metrics.test_accuracy;
+  outcome.test_hp = full;
+  outcome.valid_accuracy = final_metrics.valid_accuracy;
+  outcome.valid_hp = full;
+  if (!outcome.valid_accuracy) {
+    const auto& hps = benchmark.hps(bench::resolve_split(dataset, bench::Split::Valid).dataset);
+    if (std::find(hps.begin(), hps.end(), 12) != hps.end()) {
+      outcome.valid_accuracy = benchmark.query(outcome.index, dataset, 12).valid_accuracy;
+      outcome.valid_hp = 12;
+    }
+  }
+}
+
+RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
+                       const bench::Benchmark& benchmark, const bench::SearchSpace& space) {
+  const auto started = std::chrono::steady_clock::now();
+  std::unique_ptr<algorithms::Searcher> searcher = registry.create(spec.algorithm, spec.config);
+  algorithms::SearchTask task;
+  task.space = &space;
+  task.benchmark = &benchmark;
+  task.dataset = spec.dataset;
+  task.budget = spec.budget;
+  Rng rng(spec.seed);
+  algorithms::SearchCallbacks no_callbacks;
+  algorithms::SearchResult result = searcher->search(task, rng, no_callbacks);
+
+  RunOutcome outcome;
+  outcome.seed = spec.seed;
+  outcome.index = result.arch;
+  outcome.arch = space.format(result.arch);
+  outcome.search_valid_accuracy = result.valid_accuracy;
+  outcome.queries = result.queries;
+  outcome.simulated_seconds = result.simulated_seconds;
+  outcome.trajectory = std::move(result.trajectory);
+  outcome.notes = std::move(result.notes);
+  fill_reported_accuracies(outcome, spec.dataset, benchmark);
+  outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return outcome;
+}
+
+}  // namespace nas::experiments

@@ -1,0 +1,59 @@
+// One search run, end to end: build the searcher, spend the budget, look the result up at the
+// reporting fidelity. Shared by `nas search` and the experiment runner, so both report the same.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nas/algorithms/registry.h"
+#include "nas/benchmark_api/benchmark.h"
+#include "nas/benchmark_api/search_space.h"
+
+namespace nas::experiments {
+
+struct RunSpec {
+  std::string algorithm;
+  YAML::Node config;  ///< overrides of the searcher's defaults (already merged with configs/algorithms)
+  bench::Dataset dataset = bench::Dataset::Cifar10;
+  std::uint64_t seed = 0;
+  algorithms::Budget budget;
+};
+
+/// What a finished run reports (NATS-Bench protocol, reference §5.2).
+struct RunOutcome {
+  std::uint64_t seed = 0;
+  bench::ArchId index = 0;
+  std::string arch;
+  double search_valid_accuracy = 0;            ///< as the search saw it (hp 12, one trial)
+  std::optional<double> valid_accuracy;        ///< seed mean at the reporting fidelity, or at hp 12 if absent
+  int valid_hp = 0;                            ///< the schedule valid_accuracy is taken from
+  std::optional<double> test_accuracy;         ///< seed mean at the final fidelity (hp 200 / 90)
+  int test_hp = 0;
+  std::int64_t queries = 0;
+  double simulated_seconds = 0;
+  double wall_seconds = 0;
+  std::vector<algorithms::TrajectoryPoint> trajectory;
+  std::vector<std::string> notes;
+};
+
+/// NATS-Bench's simulated-time budgets (tss: 20,000 / 40,000 / 120,000 s; sss: 20,000 / 40,000 /
+/// 60,000 s for cifar10 / cifar100 / ImageNet16-120; cifar10-valid as cifar10).
+double default_budget_seconds(bench::Space space, bench::Dataset dataset);
+
+/// The folder of configs/ (NAS_CONFIG_DIR, else the source tree's).
+std::string config_dir();
+/// The searcher config of configs/algorithms/<name>.yaml (a null node if there is none), with
+/// `--set key=value` overrides applied on top.
+YAML::Node algorithm_config(const std::string& name, const std::vector<std::string>& overrides);
+
+/// Runs one search. Throws nas::Error for an unknown algorithm, bad config or unusable budget.
+RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
+                       const bench::Benchmark& benchmark, const bench::SearchSpace& space);
+
+/// Seed-mean accuracy of an arch at the reporting fidelity (valid: falls back to hp 12).
+void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const bench::Benchmark& benchmark);
+
+}  // namespace nas::experiments

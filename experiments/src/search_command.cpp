@@ -1,0 +1,145 @@
+// nas search: one or many independent runs of one searcher on one dataset.
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "commands.h"
+#include "nas/benchmark_api/error.h"
+#include "parallel.h"
+#include "run.h"
+#include "session.h"
+
+namespace nas::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+struct Stats {
+  double mean = 0, std = 0;  // population std, as NATS-Bench's tables (numpy default)
+  std::size_t count = 0;
+};
+
+Stats stats_of(const std::vector<double>& values) {
+  Stats s;
+  s.count = values.size();
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  for (double v : values) s.std += (v - s.mean) * (v - s.mean);
+  s.std = std::sqrt(s.std / static_cast<double>(values.size()));
+  return s;
+}
+
+}  // namespace
+
+void add_search_command(CLI::App& app) {
+  struct Options {
+    std::string algo, space = "tss", dataset, bench_file;
+    std::uint64_t seed = 0;
+    std::optional<double> budget_seconds;
+    std::optional<std::int64_t> budget_queries;
+    std::vector<std::string> sets, plugins;
+    int runs = 1;
+    int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("search", "Run a searcher on a benchmark (one run, or --runs N seeded runs)");
+  cmd->add_option("--algo", o->algo, "Searcher name (nas list shows them)")->required();
+  cmd->add_option("--space", o->space, "tss or sss")->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
+  cmd->add_option("--seed", o->seed, "Seed of the run (runs use seed, seed+1, ...)")->capture_default_str();
+  auto* seconds = cmd->add_option("--budget-seconds", o->budget_seconds, "Budget in simulated seconds (default: NATS-Bench's)");
+  auto* queries = cmd->add_option("--budget-queries", o->budget_queries, "Budget in number of evaluations");
+  seconds->excludes(queries);
+  cmd->add_option("--set", o->sets, "Override a searcher setting, key=value (repeatable)");
+  cmd->add_option("--plugin", o->plugins, "Load searchers from a plugin shared library (repeatable)");
+  cmd->add_option("--bench", o->bench_file, "Benchmark store (default: the shipped one)");
+  cmd->add_option("--runs", o->runs, "Independent runs")->check(CLI::Range(1, 1000000))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads across runs")->check(CLI::Range(1, 1024))->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o] {
+    const auto started = std::chrono::steady_clock::now();
+    const bench::Space space_id = bench::parse_space(o->space);
+    const bench::Dataset dataset = bench::parse_dataset(o->dataset);
+    const algorithms::SearcherRegistry registry = experiments::make_registry(o->plugins);
+    registry.get(o->algo);  // fail early on an unknown name
+    const bench::Benchmark benchmark =
+        o->bench_file.empty() ? bench::Benchmark::open_default(space_id) : bench::Benchmark::open(o->bench_file);
+    if (benchmark.space() != space_id) throw Error("--bench holds a " + std::string(bench::space_name(benchmark.space())) + " benchmark, but --space is " + o->space);
+    const auto space = bench::make_search_space(space_id);
+
+    experiments::RunSpec base;
+    base.algorithm = o->algo;
+    base.config = experiments::algorithm_config(o->algo, o->sets);
+    registry.get(o->algo).resolve(base.config);  // validate keys and types before any run
+    base.dataset = dataset;
+    if (o->budget_queries) {
+      if (*o->budget_queries <= 0) throw Error("--budget-queries must be positive");
+      base.budget.queries = *o->budget_queries;
+    } else {
+      const double budget = o->budget_seconds ? *o->budget_seconds : experiments::default_budget_seconds(space_id, dataset);
+      if (!(budget > 0) || !std::isfinite(budget)) throw Error("--budget-seconds must be positive");
+      base.budget.seconds = budget;
+    }
+
+    std::vector<experiments::RunOutcome> outcomes(static_cast<std::size_t>(o->runs));
+    experiments::parallel_for(outcomes.size(), o->threads, [&](std::size_t i) {
+      experiments::RunSpec spec = base;
+      spec.seed = o->seed + i;
+      outcomes[i] = experiments::execute_run(spec, registry, benchmark, *space);
+    });
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    Json out;
+    out["algo"] = o->algo;
+    out["space"] = std::string(bench::space_name(space_id));
+    out["dataset"] = o->dataset;
+    if (o->runs == 1) {
+      const auto& r = outcomes[0];
+      out["seed"] = r.seed;
+      out["arch"] = r.arch;
+      out["index"] = r.index;
+      out["valid_accuracy"] = optional_number(r.valid_accuracy);
+      out["valid_hp"] = r.valid_hp;
+      out["test_accuracy"] = optional_number(r.test_accuracy);
+      out["test_hp"] = r.test_hp;
+      out["search_valid_accuracy"] = r.search_valid_accuracy;
+      out["queries"] = r.queries;
+      out["simulated_seconds"] = r.simulated_seconds;
+      out["wall_seconds"] = wall;
+      out["notes"] = r.notes;
+    } else {
+      std::vector<double> tests, valids;
+      Json runs = Json::array();
+      for (const auto& r : outcomes) {
+        if (r.test_accuracy) tests.push_back(*r.test_accuracy);
+        if (r.valid_accuracy) valids.push_back(*r.valid_accuracy);
+        runs.push_back({{"seed", r.seed}, {"index", r.index}, {"test_accuracy", optional_number(r.test_accuracy)}});
+      }
+      const Stats test = stats_of(tests), valid = stats_of(valids);
+      out["runs"] = o->runs;
+      out["mean_test_accuracy"] = tests.empty() ? Json(nullptr) : Json(test.mean);
+      out["std_test_accuracy"] = tests.empty() ? Json(nullptr) : Json(test.std);
+      out["mean_valid_accuracy"] = valids.empty() ? Json(nullptr) : Json(valid.mean);
+      out["std_valid_accuracy"] = valids.empty() ? Json(nullptr) : Json(valid.std);
+      out["valid_hp"] = outcomes[0].valid_hp;
+      out["test_hp"] = outcomes[0].test_hp;
+      out["wall_seconds"] = wall;
+      out["notes"] = outcomes[0].notes;
+      out["per_run"] = runs;
+    }
+    if (o->json) {
+      std::cout << out.dump() << "\n";
+    } else {
+      std::cout << out.dump(2) << "\n";
+    }
+  });
+}
+
+}  // namespace nas::cli
