@@ -13,5 +13,7 @@ void add_list_command(CLI::App& app);
 void add_bench_commands(CLI::App& app);
 /// nas search --algo A --space S --dataset D ...
 void add_search_command(CLI::App& app);
+/// nas run EXPERIMENT.yaml --out DIR
+void add_run_command(CLI::App& app);
 
 }  // namespace nas::cli

@@ -6,14 +6,20 @@
 #include "commands.h"
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/datasets.h"
+#include "session.h"
 
 namespace nas::cli {
 
 void add_list_command(CLI::App& app) {
-  auto json = std::make_shared<bool>(false);
-  CLI::App* cmd = app.add_subcommand("list", "List search spaces, benchmarks and datasets");
-  cmd->add_flag("--json", *json, "Print one JSON object");
-  cmd->callback([json] {
+  struct Options {
+    bool json = false;
+    std::vector<std::string> plugins;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("list", "List search spaces, benchmarks, datasets and algorithms");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->add_option("--plugin", o->plugins, "Also list the searchers of a plugin (repeatable)");
+  cmd->callback([o] {
     using nlohmann::ordered_json;
     ordered_json out;
     out["version"] = std::string(bench::nas_version());
@@ -39,7 +45,18 @@ void add_list_command(CLI::App& app) {
                                  {"train_images", bench::dataset_num_train_images(d)}});
     }
     out["algorithms"] = ordered_json::array();
-    if (*json) {
+    const algorithms::SearcherRegistry registry = experiments::make_registry(o->plugins);
+    for (const algorithms::SearcherEntry* entry : registry.entries()) {
+      ordered_json keys = ordered_json::array();
+      for (const auto& field : entry->fields) {
+        keys.push_back({{"key", field.key}, {"type", field.type}, {"default", field.default_value}, {"help", field.help}});
+      }
+      out["algorithms"].push_back({{"name", entry->name},
+                                   {"family", entry->family},
+                                   {"description", entry->description},
+                                   {"config", keys}});
+    }
+    if (o->json) {
       std::cout << out.dump() << "\n";
     } else {
       std::cout << out.dump(2) << "\n";

@@ -1,7 +1,6 @@
 // The `nas` command line: the JSON contract later issues and users' scripts rely on, and the rule
 // that bad input gives exactly one `error:` line on stderr, a non-zero exit and no output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -10,32 +9,14 @@
 #include <sstream>
 #include <string>
 
+#include "cli_support.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-// Runs `nas ARGS` through the shell, capturing stdout and stderr separately.
-CommandResult nas(const std::string& args) {
-  static int counter = 0;
-  const std::string err_file =
-      (fs::temp_directory_path() / ("nas_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++))).string();
-  const std::string command = std::string(NAS_EXECUTABLE) + " " + args + " 2>" + err_file;
-  CommandResult run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[65536];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) run.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  fs::remove(err_file);
-  return run;
-}
+using nas::test::CommandResult;
+using nas::test::nas;
 
 nlohmann::json json_of(const CommandResult& run) {
   EXPECT_EQ(run.exit_code, 0) << run.err;

@@ -1,0 +1,243 @@
+// The SQLite results store of an experiment.
+#include "results_store.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "nas/benchmark_api/error.h"
+
+namespace nas::experiments {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY,
+  algorithm TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
+  arch_index INTEGER NOT NULL, arch TEXT NOT NULL,
+  search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
+  test_accuracy REAL, test_hp INTEGER,
+  queries INTEGER NOT NULL, simulated_seconds REAL NOT NULL,
+  budget_seconds REAL NOT NULL, budget_queries INTEGER NOT NULL,
+  wall_seconds REAL NOT NULL, notes TEXT NOT NULL,
+  UNIQUE(algorithm, dataset, seed));
+CREATE TABLE IF NOT EXISTS trajectory (
+  run_id INTEGER NOT NULL, step INTEGER NOT NULL, simulated_seconds REAL NOT NULL,
+  incumbent INTEGER NOT NULL, incumbent_valid_accuracy REAL NOT NULL,
+  PRIMARY KEY (run_id, step)) WITHOUT ROWID;
+)sql";
+
+/// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
+      throw Error(std::string("results store: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, std::int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+  Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
+  Statement& bind(int i, const std::string& v) {
+    return check(sqlite3_bind_text(stmt_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  Statement& bind(int i, const std::optional<double>& v) {
+    return v ? bind(i, *v) : check(sqlite3_bind_null(stmt_, i));
+  }
+  /// Steps once; true while a row is available.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw Error(std::string("results store: ") + sqlite3_errmsg(db_));
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double real(int column) const { return sqlite3_column_double(stmt_, column); }
+  std::optional<double> optional_real(int column) const {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+    return real(column);
+  }
+  std::string text(int column) const {
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
+  }
+
+ private:
+  Statement& check(int rc) {
+    if (rc != SQLITE_OK) throw Error(std::string("results store: ") + sqlite3_errmsg(db_));
+    return *this;
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+sqlite3* open_database(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw Error("cannot open results store " + path + ": " + why);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+}  // namespace
+
+ResultsStore ResultsStore::open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error("cannot create results directory " + dir + ": " + ec.message());
+  const std::string path = dir + "/results.sqlite";
+  ResultsStore store(open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE), path);
+  // WAL: a committed run survives the process being killed; readers never block the writer.
+  store.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+  store.exec(kSchema);
+  return store;
+}
+
+ResultsStore ResultsStore::open_existing(const std::string& dir) {
+  const std::string path = dir + "/results.sqlite";
+  if (!std::filesystem::exists(path)) throw Error(dir + " holds no experiment results (no results.sqlite)");
+  ResultsStore store(open_database(path, SQLITE_OPEN_READONLY), path);
+  try {
+    Statement check(store.db_, "SELECT count(*) FROM runs");
+    check.step();
+  } catch (const Error&) {
+    throw Error(path + " is not a nas results store");
+  }
+  return store;
+}
+
+ResultsStore::ResultsStore(ResultsStore&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+ResultsStore::~ResultsStore() {
+  if (db_ != nullptr) sqlite3_close(db_);
+}
+
+void ResultsStore::exec(const std::string& sql) const {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string why = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    throw Error("results store " + path_ + ": " + why);
+  }
+}
+
+std::map<std::string, std::string> ResultsStore::metadata() const {
+  std::map<std::string, std::string> values;
+  Statement select(db_, "SELECT key, value FROM experiment");
+  while (select.step()) values[select.text(0)] = select.text(1);
+  return values;
+}
+
+void ResultsStore::set_metadata(const std::map<std::string, std::string>& values) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement insert(db_, "INSERT OR REPLACE INTO experiment(key, value) VALUES (?, ?)");
+    for (const auto& [key, value] : values) {
+      insert.bind(1, key).bind(2, value);
+      insert.step();
+      insert.reset();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::set<std::tuple<std::string, std::string, std::uint64_t>> ResultsStore::finished_runs() const {
+  std::set<std::tuple<std::string, std::string, std::uint64_t>> done;
+  Statement select(db_, "SELECT algorithm, dataset, seed FROM runs");
+  while (select.step()) done.emplace(select.text(0), select.text(1), static_cast<std::uint64_t>(select.integer(2)));
+  return done;
+}
+
+void ResultsStore::add_run(const std::string& algorithm, const std::string& dataset, const RunOutcome& outcome,
+                           const algorithms::Budget& budget) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Statement insert(db_,
+                     "INSERT INTO runs(algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
+                     " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
+                     " wall_seconds, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(outcome.seed));
+    insert.bind(4, static_cast<std::int64_t>(outcome.index)).bind(5, outcome.arch);
+    insert.bind(6, outcome.search_valid_accuracy).bind(7, outcome.valid_accuracy);
+    insert.bind(8, static_cast<std::int64_t>(outcome.valid_hp)).bind(9, outcome.test_accuracy);
+    insert.bind(10, static_cast<std::int64_t>(outcome.test_hp)).bind(11, outcome.queries);
+    insert.bind(12, outcome.simulated_seconds).bind(13, budget.seconds).bind(14, budget.queries);
+    insert.bind(15, outcome.wall_seconds).bind(16, nlohmann::json(outcome.notes).dump());
+    insert.step();
+    const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
+    Statement point(db_, "INSERT INTO trajectory VALUES (?,?,?,?,?)");
+    for (const auto& p : outcome.trajectory) {
+      point.bind(1, run_id).bind(2, p.queries).bind(3, p.simulated_seconds);
+      point.bind(4, static_cast<std::int64_t>(p.incumbent)).bind(5, p.incumbent_valid_accuracy);
+      point.step();
+      point.reset();
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) const {
+  std::vector<StoredRun> out;
+  std::map<std::int64_t, std::size_t> position;
+  Statement select(db_,
+                   "SELECT id, algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy, valid_hp,"
+                   " test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries, wall_seconds, notes"
+                   " FROM runs ORDER BY algorithm, dataset, seed");
+  while (select.step()) {
+    StoredRun run;
+    run.id = select.integer(0);
+    run.algorithm = select.text(1);
+    run.dataset = select.text(2);
+    RunOutcome& o = run.outcome;
+    o.seed = static_cast<std::uint64_t>(select.integer(3));
+    o.index = static_cast<bench::ArchId>(select.integer(4));
+    o.arch = select.text(5);
+    o.search_valid_accuracy = select.real(6);
+    o.valid_accuracy = select.optional_real(7);
+    o.valid_hp = static_cast<int>(select.integer(8));
+    o.test_accuracy = select.optional_real(9);
+    o.test_hp = static_cast<int>(select.integer(10));
+    o.queries = select.integer(11);
+    o.simulated_seconds = select.real(12);
+    run.budget_seconds = select.real(13);
+    run.budget_queries = select.integer(14);
+    o.wall_seconds = select.real(15);
+    o.notes = nlohmann::json::parse(select.text(16)).get<std::vector<std::string>>();
+    position[run.id] = out.size();
+    out.push_back(std::move(run));
+  }
+  if (with_trajectories) {
+    Statement points(db_, "SELECT run_id, step, simulated_seconds, incumbent, incumbent_valid_accuracy FROM trajectory"
+                          " ORDER BY run_id, step");
+    while (points.step()) {
+      const auto it = position.find(points.integer(0));
+      if (it == position.end()) continue;
+      algorithms::TrajectoryPoint p;
+      p.queries = points.integer(1);
+      p.simulated_seconds = points.real(2);
+      p.incumbent = static_cast<bench::ArchId>(points.integer(3));
+      p.incumbent_valid_accuracy = points.real(4);
+      out[it->second].outcome.trajectory.push_back(p);
+    }
+  }
+  return out;
+}
+
+}  // namespace nas::experiments

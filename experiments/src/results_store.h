@@ -1,0 +1,74 @@
+// The results store of an experiment: one SQLite file, DIR/results.sqlite, readable with any SQLite
+// tool. Every finished run is written in one transaction, so a run is either fully there or absent:
+// killing the runner at any moment (even kill -9) loses at most the runs in flight, and a resumed
+// run computes exactly those again.
+//
+// Schema (version 1):
+//   experiment(key TEXT PRIMARY KEY, value TEXT)
+//       schema_version, config_hash, config (the resolved experiment YAML), nas_version,
+//       benchmark_path, benchmark_checksum (hex), space, created_at
+//   runs(id INTEGER PRIMARY KEY, algorithm TEXT, dataset TEXT, seed INTEGER, arch_index INTEGER,
+//        arch TEXT, search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
+//        test_accuracy REAL, test_hp INTEGER, queries INTEGER, simulated_seconds REAL,
+//        budget_seconds REAL, budget_queries INTEGER, wall_seconds REAL, notes TEXT (JSON array),
+//        UNIQUE(algorithm, dataset, seed))
+//   trajectory(run_id INTEGER, step INTEGER, simulated_seconds REAL, incumbent INTEGER,
+//              incumbent_valid_accuracy REAL, PRIMARY KEY(run_id, step)) WITHOUT ROWID
+//       one row per evaluation: the incumbent after it (step = number of evaluations so far)
+// `algorithm` is the experiment's label of the searcher (its name unless the config sets a label).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "run.h"
+
+namespace nas::experiments {
+
+class ResultsStore {
+ public:
+  /// Opens (creating if needed) DIR/results.sqlite. Throws nas::Error on failure.
+  static ResultsStore open(const std::string& dir);
+  /// Opens an existing store read-only; throws nas::Error if DIR holds none.
+  static ResultsStore open_existing(const std::string& dir);
+
+  ResultsStore(ResultsStore&& other) noexcept;
+  ResultsStore& operator=(ResultsStore&&) = delete;
+  ~ResultsStore();
+
+  /// The experiment metadata (empty for a new store).
+  std::map<std::string, std::string> metadata() const;
+  void set_metadata(const std::map<std::string, std::string>& values);
+
+  /// (algorithm, dataset, seed) of every stored run.
+  std::set<std::tuple<std::string, std::string, std::uint64_t>> finished_runs() const;
+
+  /// Writes one finished run and its trajectory in a single transaction.
+  void add_run(const std::string& algorithm, const std::string& dataset, const RunOutcome& outcome,
+               const algorithms::Budget& budget);
+
+  struct StoredRun {
+    std::int64_t id = 0;
+    std::string algorithm, dataset;
+    RunOutcome outcome;
+    double budget_seconds = 0;
+    std::int64_t budget_queries = 0;
+  };
+  /// Every run (trajectories included when `with_trajectories`), ordered by algorithm, dataset, seed.
+  std::vector<StoredRun> runs(bool with_trajectories) const;
+
+ private:
+  explicit ResultsStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void exec(const std::string& sql) const;
+
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace nas::experiments

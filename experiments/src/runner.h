@@ -1,0 +1,30 @@
+// The experiment runner behind `nas run`: executes every (algorithm, dataset, seed) of a grid that
+// the results store does not hold yet, on worker threads, writing each run as it finishes.
+// Resumable by construction: runs are deterministic functions of (algorithm config, dataset, seed),
+// and a run is stored in one transaction, so an interrupted experiment, run again, ends with exactly
+// the results of an uninterrupted one.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "experiment_config.h"
+
+namespace nas::experiments {
+
+struct RunnerReport {
+  std::size_t total_runs = 0;
+  std::size_t already_done = 0;
+  std::size_t executed = 0;
+  double wall_seconds = 0;
+};
+
+/// Progress callback: (finished so far, total), called from the writing thread.
+using RunnerProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+/// Runs the experiment file at `config_path` into `out_dir`. Throws nas::Error for a bad config or
+/// an `out_dir` that holds results of a different config (which are then left untouched).
+RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
+                            const RunnerProgress& progress = {});
+
+}  // namespace nas::experiments

@@ -1,0 +1,54 @@
+// Running the `nas` program from tests: exit code, stdout and stderr captured separately.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace nas::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+/// Runs `nas ARGS` through the shell (ARGS may contain quoting and redirections of stdin only).
+inline CommandResult nas(const std::string& args) {
+  static int counter = 0;
+  const std::string err_file = (std::filesystem::temp_directory_path() /
+                                ("nas_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++)))
+                                   .string();
+  const std::string command = std::string(NAS_EXECUTABLE) + " " + args + " 2>" + err_file;
+  CommandResult run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[65536];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0;) run.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::filesystem::remove(err_file);
+  return run;
+}
+
+/// A fresh temporary directory removed at scope exit.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag)
+      : path_(std::filesystem::temp_directory_path() / ("nas_" + tag + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string path() const { return path_.string(); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace nas::test

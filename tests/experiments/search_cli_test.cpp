@@ -1,0 +1,251 @@
+// `nas search`, `nas run` and plugins, end to end on the shipped benchmark: the JSON contract, the
+// searchers' behaviour over many runs, resumption after kill -9, and bad input.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli_support.h"
+
+namespace {
+
+using nas::test::CommandResult;
+using nas::test::nas;
+using nas::test::TempDir;
+
+nlohmann::json json_of(const CommandResult& run) {
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  return nlohmann::json::parse(run.out);
+}
+
+void expect_clean_error(const std::string& args, const std::string& fragment) {
+  const CommandResult run = nas(args);
+  EXPECT_NE(run.exit_code, 0) << args;
+  EXPECT_TRUE(run.out.empty()) << args << " printed: " << run.out;
+  EXPECT_EQ(run.err.rfind("error: ", 0), 0u) << args << " stderr: " << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << args << " stderr: " << run.err;
+  EXPECT_NE(run.err.find(fragment), std::string::npos) << args << " stderr: " << run.err;
+}
+
+TEST(Search, OneRunGivesTheContractAndIsDeterministic) {
+  auto row = json_of(nas("search --algo rea --space tss --dataset cifar10 --seed 3 --json"));
+  for (const char* key : {"algo", "space", "dataset", "seed", "arch", "index", "valid_accuracy", "test_accuracy", "queries",
+                          "simulated_seconds"}) {
+    EXPECT_TRUE(row.contains(key)) << key;
+  }
+  EXPECT_EQ(row["seed"], 3);
+  EXPECT_GE(row["simulated_seconds"].get<double>(), 20000.0) << "the budget is spent (the last query may overshoot)";
+  EXPECT_LT(row["simulated_seconds"].get<double>(), 20000.0 + 1000.0);
+  auto again = json_of(nas("search --algo rea --space tss --dataset cifar10 --seed 3 --json"));
+  row.erase("wall_seconds");
+  again.erase("wall_seconds");
+  EXPECT_EQ(row, again);
+  const auto other = json_of(nas("search --algo rea --space tss --dataset cifar10 --seed 4 --json"));
+  EXPECT_NE(row["queries"], other["queries"]) << "different seeds explore differently";
+}
+
+TEST(Search, QueryBudgetAndOverrides) {
+  const auto row = json_of(nas("search --algo reinforce --dataset cifar100 --budget-queries 37 --set learning_rate=0.05 --json"));
+  EXPECT_EQ(row["queries"], 37);
+  const auto rea = json_of(nas("search --algo rea --dataset cifar10 --budget-queries 5 --set population=10 --json"));
+  EXPECT_EQ(rea["queries"], 5);
+}
+
+double mean_test(const std::string& algo, const std::string& dataset) {
+  const auto row = json_of(nas("search --algo " + algo + " --dataset " + dataset + " --runs 500 --threads 2 --json"));
+  EXPECT_EQ(row["runs"], 500);
+  EXPECT_EQ(row["per_run"].size(), 500u);
+  return row["mean_test_accuracy"].get<double>();
+}
+
+TEST(Search, ReaAndReinforceBeatRandomSearchOver500Runs) {
+  for (const std::string dataset : {"cifar10", "cifar100", "ImageNet16-120"}) {
+    const double random = mean_test("random", dataset);
+    EXPECT_GT(mean_test("rea", dataset), random) << dataset;
+    EXPECT_GT(mean_test("reinforce", dataset), random) << dataset;
+  }
+}
+
+TEST(Search, ListShowsEverySearcherWithItsConfig) {
+  const auto list = json_of(nas("list --json"));
+  std::vector<std::string> names;
+  for (const auto& a : list["algorithms"]) names.push_back(a["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"bohb", "random", "rea", "reinforce"}));
+  for (const auto& a : list["algorithms"]) {
+    if (a["name"] == "rea") {
+      EXPECT_EQ(a["config"][0]["key"], "population");
+      EXPECT_EQ(a["config"][0]["default"], "10");
+    }
+  }
+}
+
+TEST(Plugin, TheExamplePluginLoadsAndSearches) {
+  const std::string plugin = std::string(" --plugin ") + NAS_LOCAL_SEARCH_PLUGIN;
+  const auto list = json_of(nas("list --json" + plugin));
+  bool found = false;
+  for (const auto& a : list["algorithms"]) found = found || a["name"] == "local-search";
+  EXPECT_TRUE(found);
+  const auto row = json_of(nas("search --algo local-search --dataset cifar10 --budget-queries 300 --json" + plugin));
+  EXPECT_EQ(row["queries"], 300);
+  // Hill climbing from random starts finds better cells than the average random one.
+  const auto many = json_of(nas("search --algo local-search --dataset cifar100 --runs 100 --json" + plugin));
+  const auto random = json_of(nas("search --algo random --dataset cifar100 --runs 100 --json"));
+  EXPECT_GT(many["mean_test_accuracy"].get<double>(), random["mean_test_accuracy"].get<double>() - 1.0);
+}
+
+TEST(Search, BadInputGivesOneErrorLine) {
+  expect_clean_error("search --algo nope --dataset cifar10", "unknown algorithm 'nope'");
+  expect_clean_error("search --algo rea --dataset cifar10 --set populaton=3", "unknown config key 'populaton'");
+  expect_clean_error("search --algo rea --dataset cifar10 --set population=ten", "expects an int");
+  expect_clean_error("search --algo rea --dataset cifar10 --set population=0", "population must be at least 1");
+  expect_clean_error("search --algo rea --dataset cifar10 --set population", "--set expects key=value");
+  expect_clean_error("search --algo rea --dataset cifar10 --budget-seconds 0", "must be positive");
+  expect_clean_error("search --algo rea --dataset cifar10 --budget-seconds -5", "must be positive");
+  expect_clean_error("search --algo rea --dataset cifar10 --budget-queries 0", "must be positive");
+  expect_clean_error("search --algo rea --dataset cifar10 --plugin /nonexistent/libx.so", "does not exist");
+  expect_clean_error(std::string("search --algo rea --dataset cifar10 --plugin ") + NAS_ALGORITHMS_LIBRARY, "is not a nas plugin");
+  expect_clean_error(std::string("search --algo rea --dataset cifar10 --plugin ") + NAS_WRONG_VERSION_PLUGIN,
+                     "plugin interface version 999");
+  expect_clean_error(std::string("search --algo rea --dataset cifar10 --plugin ") + NAS_LOCAL_SEARCH_PLUGIN + " --plugin " +
+                         NAS_LOCAL_SEARCH_PLUGIN,
+                     "already exists");
+}
+
+// ---- nas run ------------------------------------------------------------------------------------------
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string grid(int runs, const std::string& extra_algorithm = "") {
+  return "name: test-grid\nspace: tss\nbenchmark: shipped\ndatasets: [cifar10, cifar100]\nruns: " + std::to_string(runs) +
+         "\nfirst_seed: 7\nbudget: nats\nalgorithms:\n  - name: random\n  - name: rea\n    config: {population: 10}\n" +
+         "  - name: reinforce\n" + extra_algorithm;
+}
+
+long count_runs(const std::string& dir) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((dir + "/results.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 1000);
+  sqlite3_stmt* stmt = nullptr;
+  long count = -1;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    count = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+// Every stored run and trajectory, minus wall-clock times, as one comparable text.
+std::string dump_results(const std::string& dir) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2((dir + "/results.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  std::string out;
+  for (const char* sql : {"SELECT algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy, test_accuracy,"
+                          " queries, simulated_seconds, notes FROM runs ORDER BY algorithm, dataset, seed",
+                          "SELECT r.algorithm, r.dataset, r.seed, t.step, t.simulated_seconds, t.incumbent FROM trajectory t"
+                          " JOIN runs r ON r.id = t.run_id ORDER BY r.algorithm, r.dataset, r.seed, t.step"}) {
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const auto* text = sqlite3_column_text(stmt, c);
+        out += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
+        out += '|';
+      }
+      out += '\n';
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(Run, KilledWithSigkillAndResumedGivesTheUninterruptedResults) {
+  TempDir tmp("run_resume");
+  const std::string config = tmp.file("grid.yaml");
+  write_file(config, grid(400));
+  const auto reference = json_of(nas("run " + config + " --out " + tmp.file("reference") + " --threads 2"));
+  EXPECT_EQ(reference["total_runs"], 2400);
+  EXPECT_EQ(reference["executed"], 2400);
+
+  // Start the same experiment, kill -9 it as soon as some runs are stored, then resume.
+  const std::string out = tmp.file("interrupted");
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::execl(NAS_EXECUTABLE, NAS_EXECUTABLE, "run", config.c_str(), "--out", out.c_str(), "--threads", "1",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  long stored = 0;
+  for (int i = 0; i < 4000 && stored <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    stored = count_runs(out);
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  const long after_kill = count_runs(out);
+  EXPECT_GT(after_kill, 0);
+  EXPECT_LT(after_kill, 2400);
+
+  const auto resumed = json_of(nas("run " + config + " --out " + out + " --threads 2"));
+  EXPECT_EQ(resumed["already_done"].get<long>(), after_kill);
+  EXPECT_EQ(resumed["executed"].get<long>(), 2400 - after_kill);
+  EXPECT_EQ(count_runs(out), 2400);
+  EXPECT_EQ(dump_results(out), dump_results(tmp.file("reference"))) << "no run lost, none duplicated, identical values";
+
+  // Running a finished experiment again does nothing.
+  const auto again = json_of(nas("run " + config + " --out " + out));
+  EXPECT_EQ(again["executed"], 0);
+}
+
+TEST(Run, ADifferentConfigInTheSameDirectoryIsRefusedAndResultsStayUntouched) {
+  TempDir tmp("run_mismatch");
+  const std::string config = tmp.file("grid.yaml");
+  write_file(config, grid(3));
+  json_of(nas("run " + config + " --out " + tmp.file("out")));
+  const std::string before = dump_results(tmp.file("out"));
+  const std::string other = tmp.file("other.yaml");
+  write_file(other, grid(4));
+  expect_clean_error("run " + other + " --out " + tmp.file("out"), "holds results of a different experiment config");
+  EXPECT_EQ(dump_results(tmp.file("out")), before);
+}
+
+TEST(Run, PluginsRunInsideTheGrid) {
+  TempDir tmp("run_plugin");
+  const std::string config = tmp.file("grid.yaml");
+  write_file(config, std::string("name: p\nspace: tss\ndatasets: [cifar10]\nruns: 4\nbudget: {queries: 50}\nplugins: [") +
+                         NAS_LOCAL_SEARCH_PLUGIN + "]\nalgorithms:\n  - name: local-search\n  - name: rea\n");
+  const auto report = json_of(nas("run " + config + " --out " + tmp.file("out")));
+  EXPECT_EQ(report["executed"], 8);
+}
+
+TEST(Run, BadExperimentFilesGiveOneErrorLine) {
+  TempDir tmp("run_bad");
+  auto check = [&](const std::string& text, const std::string& fragment) {
+    const std::string path = tmp.file("bad.yaml");
+    write_file(path, text);
+    expect_clean_error("run " + path + " --out " + tmp.file("out"), fragment);
+  };
+  check(grid(2) + "colour: blue\n", "unknown key 'colour'");
+  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: two\nalgorithms: [{name: rea}]\n", "runs must be a positive integer");
+  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 0\nalgorithms: [{name: rea}]\n", "runs must be a positive integer");
+  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: nope}]\n", "unknown algorithm 'nope'");
+  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: rea, config: {populaton: 3}}]\n",
+        "unknown config key 'populaton'");
+  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 2\nbudget: {seconds: -1}\nalgorithms: [{name: rea}]\n",
+        "budget.seconds must be positive");
+  check("name: x\nspace: tss\ndatasets: [mnist]\nruns: 2\nalgorithms: [{name: rea}]\n", "unknown dataset 'mnist'");
+  check("name: x\nspace: [tss\n", "invalid YAML");
+  expect_clean_error("run " + tmp.file("absent.yaml") + " --out " + tmp.file("out"), "cannot read experiment file");
+}
+
+}  // namespace
