@@ -15,5 +15,7 @@ void add_bench_commands(CLI::App& app);
 void add_search_command(CLI::App& app);
 /// nas run EXPERIMENT.yaml --out DIR
 void add_run_command(CLI::App& app);
+/// nas report DIR [--json]
+void add_report_command(CLI::App& app);
 
 }  // namespace nas::cli

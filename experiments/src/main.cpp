@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   nas::cli::add_bench_commands(app);
   nas::cli::add_search_command(app);
   nas::cli::add_run_command(app);
+  nas::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

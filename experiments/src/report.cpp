@@ -1,0 +1,917 @@
+// The report of an experiment: computed from DIR/results.sqlite, rendered to Markdown, JSON and plots.
+#include "report.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <yaml-cpp/yaml.h>
+
+#include "nas/benchmark_api/error.h"
+#include "results_store.h"
+#include "run.h"
+
+namespace nas::experiments {
+namespace {
+
+using Json = nlohmann::ordered_json;
+using StoredRun = ResultsStore::StoredRun;
+using RunGroup = std::vector<const StoredRun*>;
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+Statistic statistic_of(const std::vector<double>& values) {
+  Statistic s;
+  s.count = values.size();
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  double squares = 0;
+  for (double v : values) squares += (v - s.mean) * (v - s.mean);
+  s.std = std::sqrt(squares / static_cast<double>(values.size()));  // population std (numpy default)
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The benchmark the experiment ran on
+
+std::string metadata_value(const std::map<std::string, std::string>& metadata, const std::string& key) {
+  const auto it = metadata.find(key);
+  return it == metadata.end() ? std::string() : it->second;
+}
+
+std::string hex_checksum(std::uint64_t checksum) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(checksum));
+  return text;
+}
+
+std::uint64_t parse_checksum(const std::string& text) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, value, 16);
+  if (text.empty() || text.size() > 16 || ec != std::errc() || stop != end) {
+    throw Error("the experiment's benchmark_checksum '" + text + "' is not a 16-digit hex checksum");
+  }
+  return value;
+}
+
+/// Opens the benchmark named in the metadata and checks it is the very data the runs were scored on.
+bench::Benchmark open_verified_benchmark(const std::map<std::string, std::string>& metadata) {
+  const std::string path = metadata_value(metadata, "benchmark_path");
+  const std::string space_name = metadata_value(metadata, "space");
+  const std::optional<bench::Space> space =
+      space_name.empty() ? std::nullopt : std::optional<bench::Space>(bench::parse_space(space_name));
+  const bool shipped = path.empty() || path == "shipped";
+  if (shipped && !space) throw Error("the experiment records neither a benchmark path nor a search space");
+  bench::Benchmark benchmark = shipped ? bench::Benchmark::open_default(*space) : bench::Benchmark::open(path);
+  if (space && benchmark.space() != *space) {
+    throw Error("benchmark " + path + " is a " + std::string(bench::space_name(benchmark.space())) +
+                " benchmark, but the experiment searched " + space_name);
+  }
+  const std::string recorded = metadata_value(metadata, "benchmark_checksum");
+  if (recorded.empty()) throw Error("the experiment records no benchmark checksum, so its benchmark cannot be checked");
+  if (benchmark.store().checksum() != parse_checksum(recorded)) {
+    const std::string where = shipped ? bench::Benchmark::default_path(benchmark.space()) : path;
+    throw Error("benchmark " + where + " has checksum " + hex_checksum(benchmark.store().checksum()) +
+                ", but the experiment ran on " + recorded + ": a report from it would describe other data");
+  }
+  return benchmark;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accuracies of architectures, looked up once each
+
+struct Reported {
+  std::optional<double> valid, test;
+  int valid_hp = 0;
+};
+
+/// Reported accuracies per (arch, dataset): thousands of runs share a few hundred incumbents, and the
+/// anytime curves look every trajectory point up.
+class AccuracyCache {
+ public:
+  explicit AccuracyCache(const bench::Benchmark& benchmark) : benchmark_(benchmark) {}
+
+  const Reported& of(bench::ArchId arch, bench::Dataset dataset) {
+    const std::uint64_t key = (static_cast<std::uint64_t>(dataset) << 32) | arch;
+    if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
+    // The same lookup a run reports its result with, so the table and a run's own numbers agree.
+    RunOutcome probe;
+    probe.index = arch;
+    fill_reported_accuracies(probe, dataset, benchmark_);
+    return cache_.emplace(key, Reported{probe.valid_accuracy, probe.test_accuracy, probe.valid_hp}).first->second;
+  }
+
+ private:
+  const bench::Benchmark& benchmark_;
+  std::unordered_map<std::uint64_t, Reported> cache_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. Accuracy at the budget (draw-table.py)
+
+struct RunAccuracy {
+  std::optional<double> valid, test;
+  std::set<int> valid_hps;  ///< both points' when interpolated
+};
+
+RunAccuracy accuracy_of(const Reported& r) {
+  RunAccuracy out{r.valid, r.test, {}};
+  if (r.valid) out.valid_hps.insert(r.valid_hp);
+  return out;
+}
+
+/// Indices of the two points whose time is nearest the budget, in the order a stable sort by
+/// |time - budget| puts them (draw-table.py): on ties the earlier point comes first.
+std::pair<std::size_t, std::size_t> nearest_two(const std::vector<algorithms::TrajectoryPoint>& points,
+                                                double budget) {
+  std::size_t first = 0, second = 1;
+  if (std::abs(points[1].simulated_seconds - budget) < std::abs(points[0].simulated_seconds - budget)) {
+    std::swap(first, second);
+  }
+  for (std::size_t i = 2; i < points.size(); ++i) {
+    const double d = std::abs(points[i].simulated_seconds - budget);
+    if (d < std::abs(points[first].simulated_seconds - budget)) {
+      second = first;
+      first = i;
+    } else if (d < std::abs(points[second].simulated_seconds - budget)) {
+      second = i;
+    }
+  }
+  return {first, second};
+}
+
+/// The line through (ta, ya) and (tb, yb) at t (draw-table.py's interpolation).
+std::optional<double> interpolate(double ta, const std::optional<double>& ya, double tb,
+                                  const std::optional<double>& yb, double t) {
+  if (!ya || !yb) return std::nullopt;
+  return (tb - t) / (tb - ta) * *ya + (t - ta) / (tb - ta) * *yb;
+}
+
+RunAccuracy accuracy_at_budget(const StoredRun& run, bench::Dataset dataset, AccuracyCache& cache) {
+  const auto& points = run.outcome.trajectory;
+  // Query budgets, and runs with a single point, have no time to interpolate in: the final incumbent.
+  if (points.size() < 2 || run.budget_seconds <= 0) {
+    return accuracy_of(cache.of(points.empty() ? run.outcome.index : points.back().incumbent, dataset));
+  }
+  // Outside the trajectory's time span draw-table.py would extrapolate a step function along the line
+  // through its two end points (its runs always overshoot the budget, so it never did); the incumbent
+  // at the nearest end is what the run actually had.
+  if (run.budget_seconds >= points.back().simulated_seconds) return accuracy_of(cache.of(points.back().incumbent, dataset));
+  if (run.budget_seconds <= points.front().simulated_seconds) return accuracy_of(cache.of(points.front().incumbent, dataset));
+  const auto [a, b] = nearest_two(points, run.budget_seconds);
+  const double ta = points[a].simulated_seconds, tb = points[b].simulated_seconds;
+  // Two evaluations at the same instant (draw-table.py would divide by zero): the state after both.
+  if (ta == tb) return accuracy_of(cache.of(points[std::max(a, b)].incumbent, dataset));
+  const Reported& ra = cache.of(points[a].incumbent, dataset);
+  const Reported& rb = cache.of(points[b].incumbent, dataset);
+  RunAccuracy out;
+  out.test = interpolate(ta, ra.test, tb, rb.test, run.budget_seconds);
+  out.valid = interpolate(ta, ra.valid, tb, rb.valid, run.budget_seconds);
+  if (out.valid) out.valid_hps = {ra.valid_hp, rb.valid_hp};
+  return out;
+}
+
+AtBudget at_budget_of(const RunGroup& runs, bench::Dataset dataset, AccuracyCache& cache) {
+  std::vector<double> valids, tests;
+  AtBudget out;
+  for (const StoredRun* run : runs) {
+    const RunAccuracy r = accuracy_at_budget(*run, dataset, cache);
+    if (r.test) tests.push_back(*r.test);
+    if (r.valid) valids.push_back(*r.valid);
+    out.valid_hps.insert(r.valid_hps.begin(), r.valid_hps.end());
+  }
+  out.valid = statistic_of(valids);
+  out.test = statistic_of(tests);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Cross-seed comparison
+
+ArchFrequency arch_frequency(bench::ArchId arch, std::size_t count, bench::Dataset dataset,
+                             const bench::SearchSpace& space, AccuracyCache& cache) {
+  return {arch, space.format(arch), count, cache.of(arch, dataset).test};
+}
+
+/// Archs by how many runs found them, most frequent first (ties: lowest index).
+std::vector<std::pair<bench::ArchId, std::size_t>> ranked(const std::map<bench::ArchId, std::size_t>& counts) {
+  std::vector<std::pair<bench::ArchId, std::size_t>> order(counts.begin(), counts.end());
+  std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+  return order;
+}
+
+/// Per decision, how many runs picked each choice.
+std::vector<std::vector<std::size_t>> choice_counts(const RunGroup& runs, const bench::SearchSpace& space) {
+  std::vector<std::vector<std::size_t>> counts(static_cast<std::size_t>(space.num_decisions()));
+  for (std::size_t d = 0; d < counts.size(); ++d) counts[d].assign(static_cast<std::size_t>(space.num_choices(static_cast<int>(d))), 0);
+  for (const StoredRun* run : runs) {
+    const std::vector<int> choices = space.decisions(run->outcome.index);
+    for (std::size_t d = 0; d < counts.size(); ++d) ++counts[d][static_cast<std::size_t>(choices[d])];
+  }
+  return counts;
+}
+
+std::vector<DecisionFrequencies> decision_frequencies(const std::vector<std::vector<std::size_t>>& counts,
+                                                      std::size_t runs, const bench::SearchSpace& space) {
+  std::vector<DecisionFrequencies> out;
+  for (std::size_t d = 0; d < counts.size(); ++d) {
+    DecisionFrequencies f;
+    f.decision = space.decision_name(static_cast<int>(d));
+    for (std::size_t c = 0; c < counts[d].size(); ++c) {
+      f.choices.push_back(space.choice_name(static_cast<int>(d), static_cast<int>(c)));
+      f.fractions.push_back(runs == 0 ? 0.0 : static_cast<double>(counts[d][c]) / static_cast<double>(runs));
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+/// Mean edit distance over all pairs of runs, from the choice counts: on decision d, the pairs that
+/// differ are all pairs minus those agreeing, (n² − Σ_c count_c²) / 2. Exact, and linear in the
+/// number of runs where comparing every pair would be quadratic.
+std::optional<double> mean_edit_distance(const std::vector<std::vector<std::size_t>>& counts, std::size_t runs) {
+  if (runs < 2) return std::nullopt;
+  const double n = static_cast<double>(runs);
+  double differing = 0;
+  for (const auto& decision : counts) {
+    double agreeing = 0;
+    for (std::size_t c : decision) agreeing += static_cast<double>(c) * static_cast<double>(c);
+    differing += (n * n - agreeing) / 2;
+  }
+  return differing / (n * (n - 1) / 2);
+}
+
+CrossSeed cross_seed_of(const RunGroup& runs, bench::Dataset dataset, const bench::SearchSpace& space,
+                        AccuracyCache& cache) {
+  CrossSeed out;
+  std::map<bench::ArchId, std::size_t> found;
+  for (const StoredRun* run : runs) ++found[run->outcome.index];
+  out.distinct_archs = found.size();
+  const auto order = ranked(found);
+  for (std::size_t i = 0; i < order.size() && i < kTopArchs; ++i) {
+    out.top_archs.push_back(arch_frequency(order[i].first, order[i].second, dataset, space, cache));
+  }
+
+  const auto counts = choice_counts(runs, space);
+  out.decisions = decision_frequencies(counts, runs.size(), space);
+  out.mean_edit_distance = mean_edit_distance(counts, runs.size());
+
+  // Isomorphic cells compute the same function: merging them shows whether runs that "disagree" on
+  // the arch string actually found the same network.
+  std::map<bench::ArchId, std::string> form_of;
+  std::map<std::string, std::size_t> classes;
+  for (const auto& [arch, count] : order) {
+    form_of[arch] = space.canonical_form(arch);
+    classes[form_of[arch]] += count;
+  }
+  out.distinct_classes = classes.size();
+  // Walking the archs in rank order, the first arch seen of the winning class is its most frequent
+  // member, and ties between classes go to the one whose member ranks first.
+  for (const auto& [arch, count] : order) {
+    const std::size_t class_count = classes[form_of[arch]];
+    if (class_count <= out.top_class_count) continue;
+    out.top_class = form_of[arch];
+    out.top_class_count = class_count;
+    out.top_class_member = arch_frequency(arch, count, dataset, space, cache);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Anytime curves
+
+/// Right end of a dataset's time grid: the budget (largest over its runs), or with query budgets the
+/// time of the latest evaluation.
+double anytime_horizon(const RunGroup& runs) {
+  double budget = 0, last = 0;
+  for (const StoredRun* run : runs) {
+    budget = std::max(budget, run->budget_seconds);
+    if (!run->outcome.trajectory.empty()) last = std::max(last, run->outcome.trajectory.back().simulated_seconds);
+  }
+  return budget > 0 ? budget : last;
+}
+
+std::vector<double> time_grid(double horizon) {
+  std::vector<double> grid(kAnytimeGridPoints);
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    grid[i] = horizon * static_cast<double>(i) / static_cast<double>(grid.size() - 1);
+  }
+  return grid;
+}
+
+/// A run's curve as a step function: at t, the test accuracy of the incumbent of its last point at or
+/// before t; none before its first evaluation.
+std::vector<std::optional<double>> step_values(const StoredRun& run, const std::vector<double>& grid,
+                                               bench::Dataset dataset, AccuracyCache& cache) {
+  const auto& points = run.outcome.trajectory;
+  std::vector<std::optional<double>> values(grid.size());
+  std::size_t next = 0;  // first point after the current grid time (points are in time order)
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    while (next < points.size() && points[next].simulated_seconds <= grid[i]) ++next;
+    if (next > 0) values[i] = cache.of(points[next - 1].incumbent, dataset).test;
+  }
+  return values;
+}
+
+AnytimeCurve anytime_curve(const std::string& algorithm, const RunGroup& runs, const std::vector<double>& grid,
+                           bench::Dataset dataset, AccuracyCache& cache) {
+  std::vector<std::vector<double>> at(grid.size());
+  for (const StoredRun* run : runs) {
+    const auto values = step_values(*run, grid, dataset, cache);
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      if (values[i]) at[i].push_back(*values[i]);
+    }
+  }
+  AnytimeCurve curve;
+  curve.algorithm = algorithm;
+  for (const auto& values : at) {
+    const Statistic s = statistic_of(values);
+    curve.mean.push_back(s.count > 0 ? std::optional<double>(s.mean) : std::nullopt);
+    curve.std.push_back(s.std);
+    curve.runs.push_back(s.count);
+  }
+  return curve;
+}
+
+// ---------------------------------------------------------------------------------------------
+// summary.json
+
+Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+Json json_of(const Statistic& s) {
+  return {{"mean", s.count > 0 ? Json(s.mean) : Json(nullptr)},
+          {"std", s.count > 0 ? Json(s.std) : Json(nullptr)},
+          {"runs", s.count}};
+}
+
+Json json_of(const ArchFrequency& f) {
+  return {{"arch", f.arch}, {"index", f.index}, {"count", f.count}, {"test_accuracy", optional_json(f.test_accuracy)}};
+}
+
+Json json_of(const CrossSeed& c) {
+  Json out;
+  out["distinct_archs"] = c.distinct_archs;
+  out["most_frequent"] = c.top_archs.empty() ? Json(nullptr) : json_of(c.top_archs.front());
+  out["top_archs"] = Json::array();
+  for (const auto& f : c.top_archs) out["top_archs"].push_back(json_of(f));
+  out["choice_frequencies"] = Json::object();
+  for (const auto& d : c.decisions) {
+    Json choices = Json::object();
+    for (std::size_t i = 0; i < d.choices.size(); ++i) choices[d.choices[i]] = d.fractions[i];
+    out["choice_frequencies"][d.decision] = choices;
+  }
+  out["mean_pairwise_edit_distance"] = optional_json(c.mean_edit_distance);
+  out["isomorphism_classes"] = {
+      {"distinct", c.distinct_classes},
+      {"most_frequent", c.top_class_count == 0 ? Json(nullptr)
+                                               : Json{{"canonical_form", c.top_class},
+                                                      {"count", c.top_class_count},
+                                                      {"most_frequent_member", json_of(c.top_class_member)}}}};
+  return out;
+}
+
+Json json_of(const CellReport& cell, int test_hp) {
+  Json out;
+  out["algorithm"] = cell.algorithm;
+  out["dataset"] = cell.dataset;
+  out["runs"] = cell.runs;
+  out["budget_seconds"] = cell.budget_seconds;
+  out["budget_queries"] = cell.budget_queries;
+  Json valid = json_of(cell.at_budget.valid);
+  valid["hp"] = cell.at_budget.valid_hps;
+  Json test = json_of(cell.at_budget.test);
+  test["hp"] = test_hp;
+  out["at_budget"] = {{"valid", valid}, {"test", test}};
+  out["cross_seed"] = json_of(cell.cross_seed);
+  return out;
+}
+
+Json json_of(const AnytimeData& data) {
+  Json curves = Json::array();
+  for (const auto& c : data.curves) {
+    Json mean = Json::array();
+    for (const auto& m : c.mean) mean.push_back(optional_json(m));
+    curves.push_back({{"algorithm", c.algorithm}, {"mean", mean}, {"std", c.std}, {"runs", c.runs}});
+  }
+  return {{"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
+}
+
+Json summary_json(const ReportSummary& s) {
+  Json out;
+  out["schema_version"] = 1;
+  out["name"] = s.name;
+  out["metadata"] = Json(s.metadata);
+  out["runs"] = s.num_runs;
+  out["test_hp"] = s.test_hp;
+  out["algorithms"] = s.algorithms;
+  out["datasets"] = s.datasets;
+  out["results"] = Json::array();
+  for (const auto& cell : s.cells) out["results"].push_back(json_of(cell, s.test_hp));
+  out["anytime"] = Json::array();
+  for (const auto& data : s.anytime) out["anytime"].push_back(json_of(data));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grouping the runs
+
+/// What the experiment's config (stored with the results) says about presentation: its name and the
+/// order it lists algorithms (by label) and datasets in. Empty where the config does not say.
+struct ConfigOrder {
+  std::string name;
+  std::vector<std::string> algorithms, datasets;
+};
+
+ConfigOrder config_order(const std::map<std::string, std::string>& metadata) {
+  ConfigOrder order;
+  try {
+    const YAML::Node config = YAML::Load(metadata_value(metadata, "config"));
+    if (!config.IsMap()) return order;
+    if (config["name"] && config["name"].IsScalar()) order.name = config["name"].as<std::string>();
+    if (config["datasets"] && config["datasets"].IsSequence()) {
+      for (const auto& d : config["datasets"]) order.datasets.push_back(d.as<std::string>());
+    }
+    if (config["algorithms"] && config["algorithms"].IsSequence()) {
+      for (const auto& a : config["algorithms"]) {
+        const YAML::Node label = a["label"] ? a["label"] : a["name"];
+        if (label && label.IsScalar()) order.algorithms.push_back(label.as<std::string>());
+      }
+    }
+  } catch (const YAML::Exception&) {
+    return {};  // only the order of rows and columns depends on it: fall back to the default order
+  }
+  return order;
+}
+
+/// `names` (in their default order) with those the config lists moved first, in the config's order.
+std::vector<std::string> config_first(std::vector<std::string> names, const std::vector<std::string>& listed) {
+  std::stable_sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    const auto rank = [&](const std::string& n) { return std::find(listed.begin(), listed.end(), n) - listed.begin(); };
+    return rank(a) < rank(b);
+  });
+  return names;
+}
+
+/// The datasets in the order NATS-Bench's tables use.
+int dataset_rank(bench::Dataset dataset) {
+  switch (dataset) {
+    case bench::Dataset::Cifar10: return 0;
+    case bench::Dataset::Cifar10Valid: return 1;
+    case bench::Dataset::Cifar100: return 2;
+    case bench::Dataset::ImageNet16_120: return 3;
+  }
+  return 4;
+}
+
+std::vector<std::string> ordered_datasets(const std::vector<StoredRun>& runs) {
+  std::set<std::string> names;
+  for (const auto& run : runs) names.insert(run.dataset);
+  std::vector<std::string> out(names.begin(), names.end());
+  std::stable_sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return dataset_rank(bench::parse_dataset(a)) < dataset_rank(bench::parse_dataset(b));
+  });
+  return out;
+}
+
+}  // namespace
+
+const CellReport* ReportSummary::cell(const std::string& algorithm, const std::string& dataset) const {
+  for (const auto& c : cells) {
+    if (c.algorithm == algorithm && c.dataset == dataset) return &c;
+  }
+  return nullptr;
+}
+
+ReportSummary build_report(const std::string& dir) {
+  const ResultsStore store = ResultsStore::open_existing(dir);
+  ReportSummary summary;
+  summary.metadata = store.metadata();
+  const bench::Benchmark benchmark = open_verified_benchmark(summary.metadata);
+  const auto space = bench::make_search_space(benchmark.space());
+  AccuracyCache cache(benchmark);
+
+  const std::vector<StoredRun> runs = store.runs(true);
+  summary.num_runs = runs.size();
+  summary.test_hp = benchmark.full_hp();
+  const ConfigOrder order = config_order(summary.metadata);
+  summary.name = order.name;
+  summary.datasets = config_first(ordered_datasets(runs), order.datasets);
+  std::map<std::string, std::map<std::string, RunGroup>> groups;  // algorithm -> dataset -> runs
+  for (const auto& run : runs) groups[run.algorithm][run.dataset].push_back(&run);
+  for (const auto& entry : groups) summary.algorithms.push_back(entry.first);
+  summary.algorithms = config_first(summary.algorithms, order.algorithms);
+
+  for (const std::string& algorithm : summary.algorithms) {
+    const auto& by_dataset = groups[algorithm];
+    for (const std::string& dataset_name : summary.datasets) {
+      const auto it = by_dataset.find(dataset_name);
+      if (it == by_dataset.end()) continue;
+      const bench::Dataset dataset = bench::parse_dataset(dataset_name);
+      CellReport cell;
+      cell.algorithm = algorithm;
+      cell.dataset = dataset_name;
+      cell.runs = it->second.size();
+      for (const StoredRun* run : it->second) {
+        cell.budget_seconds = std::max(cell.budget_seconds, run->budget_seconds);
+        cell.budget_queries = std::max(cell.budget_queries, run->budget_queries);
+      }
+      cell.at_budget = at_budget_of(it->second, dataset, cache);
+      cell.cross_seed = cross_seed_of(it->second, dataset, *space, cache);
+      summary.cells.push_back(std::move(cell));
+    }
+  }
+
+  for (const std::string& dataset_name : summary.datasets) {
+    const bench::Dataset dataset = bench::parse_dataset(dataset_name);
+    RunGroup all;
+    for (const std::string& algorithm : summary.algorithms) {
+      const RunGroup& group = groups[algorithm][dataset_name];
+      all.insert(all.end(), group.begin(), group.end());
+    }
+    AnytimeData data;
+    data.dataset = dataset_name;
+    data.seconds = time_grid(anytime_horizon(all));
+    for (const std::string& algorithm : summary.algorithms) {
+      if (const RunGroup& group = groups[algorithm][dataset_name]; !group.empty()) {
+        data.curves.push_back(anytime_curve(algorithm, group, data.seconds, dataset, cache));
+      }
+    }
+    summary.anytime.push_back(std::move(data));
+  }
+  summary.json = summary_json(summary);
+  return summary;
+}
+
+// =============================================================================================
+// Rendering
+
+namespace {
+
+std::string fixed(double value, int decimals) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(decimals);
+  out << value;
+  return out.str();
+}
+
+/// Text for a Markdown table cell: a literal `|` would end the cell (tss arch strings are full of them).
+std::string md_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string md_code(const std::string& text) { return "`" + md_cell(text) + "`"; }
+
+std::string md_accuracy(const std::optional<double>& v) { return v ? fixed(*v, 2) : "—"; }
+
+std::string hp_list(const std::set<int>& hps) {
+  std::string out;
+  for (int hp : hps) out += (out.empty() ? "" : "/") + std::to_string(hp);
+  return out.empty() ? "?" : out;
+}
+
+std::string md_statistic(const Statistic& s, std::size_t runs) {
+  if (s.count == 0) return "—";
+  std::string out = fixed(s.mean, 2) + " ± " + fixed(s.std, 2);
+  if (s.count != runs) out += " (" + std::to_string(s.count) + " of " + std::to_string(runs) + " runs)";
+  return out;
+}
+
+/// What happened to one dataset's plot, for report.md.
+struct PlotResult {
+  std::string dataset;
+  bool rendered = false;
+  std::string note;  ///< why there is no image
+};
+
+std::string render_metadata(const ReportSummary& s) {
+  std::ostringstream md;
+  const auto value = [&](const std::string& key) {
+    const std::string v = metadata_value(s.metadata, key);
+    return v.empty() ? std::string("—") : md_cell(v);
+  };
+  md << "| | |\n|---|---|\n";
+  md << "| config hash | " << value("config_hash") << " |\n";
+  md << "| nas version | " << value("nas_version") << " |\n";
+  md << "| search space | " << value("space") << " |\n";
+  md << "| benchmark | " << value("benchmark_path") << " |\n";
+  md << "| benchmark checksum | " << value("benchmark_checksum") << " (verified) |\n";
+  md << "| created | " << value("created_at") << " |\n";
+  md << "| runs | " << s.num_runs << " |\n";
+  md << "| algorithms | " << s.algorithms.size() << " |\n\n";
+  return md.str();
+}
+
+std::string render_table(const ReportSummary& s) {
+  std::ostringstream md;
+  md << "## Accuracy at the budget\n\n"
+     << "Mean ± population std over runs of the accuracy of the incumbent at the time budget. As in "
+        "NATS-Bench (draw-table.py), each run's value is interpolated linearly in time between its two "
+        "trajectory points nearest the budget; runs with a query budget, or a single point, use their "
+        "final incumbent. Test: seed mean at hp "
+     << s.test_hp << ". Valid: seed mean at hp " << s.test_hp
+     << ", or at hp 12 where the benchmark has no final-fidelity validation accuracy (the hp is in each "
+        "column header; cifar10 validation is cifar10-valid's x-valid set).\n\n";
+  md << "| algorithm |";
+  for (const auto& dataset : s.datasets) {
+    std::set<int> hps;
+    for (const auto& c : s.cells) {
+      if (c.dataset == dataset) hps.insert(c.at_budget.valid_hps.begin(), c.at_budget.valid_hps.end());
+    }
+    md << " " << dataset << " valid (hp " << hp_list(hps) << ") | " << dataset << " test (hp " << s.test_hp << ") |";
+  }
+  md << "\n|---|";
+  for (std::size_t i = 0; i < s.datasets.size(); ++i) md << "---|---|";
+  md << "\n";
+  for (const auto& algorithm : s.algorithms) {
+    md << "| " << md_cell(algorithm) << " |";
+    for (const auto& dataset : s.datasets) {
+      const CellReport* c = s.cell(algorithm, dataset);
+      if (c == nullptr) {
+        md << " — | — |";
+      } else {
+        md << " " << md_statistic(c->at_budget.valid, c->runs) << " | " << md_statistic(c->at_budget.test, c->runs) << " |";
+      }
+    }
+    md << "\n";
+  }
+  md << "\n";
+  return md.str();
+}
+
+std::string render_anytime(const ReportSummary& s, const std::vector<PlotResult>& plots) {
+  std::ostringstream md;
+  md << "## Anytime performance\n\n"
+     << "Test accuracy (hp " << s.test_hp << ") of the incumbent against simulated seconds: mean ± 1 std "
+     << "over runs on " << kAnytimeGridPoints << " points from 0 to the budget; a run counts from its "
+     << "first evaluation on.\n\n";
+  for (const auto& plot : plots) {
+    md << "### " << plot.dataset << "\n\n";
+    if (plot.rendered) md << "![anytime " << plot.dataset << "](anytime-" << plot.dataset << ".png)\n\n";
+    if (!plot.note.empty()) md << plot.note << "\n\n";
+    md << "Data: [anytime-" << plot.dataset << ".dat](anytime-" << plot.dataset << ".dat)\n\n";
+  }
+  return md.str();
+}
+
+std::string render_overview(const ReportSummary& s) {
+  std::ostringstream md;
+  md << "## Cross-seed comparison\n\n"
+     << "What the runs of each algorithm found (their final architecture). Classes: isomorphism classes "
+        "(architectures computing the same function merged). Edit distance: number of decisions on which "
+        "two runs' architectures differ, averaged over all pairs of runs.\n\n";
+  md << "| algorithm | dataset | runs | distinct archs | distinct classes | mean edit distance | most frequent arch | "
+        "index | count | test |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& c : s.cells) {
+    const CrossSeed& x = c.cross_seed;
+    md << "| " << md_cell(c.algorithm) << " | " << c.dataset << " | " << c.runs << " | " << x.distinct_archs << " | "
+       << x.distinct_classes << " | " << (x.mean_edit_distance ? fixed(*x.mean_edit_distance, 2) : "—") << " | ";
+    if (x.top_archs.empty()) {
+      md << "— | — | — | — |\n";
+    } else {
+      const ArchFrequency& top = x.top_archs.front();
+      md << md_code(top.arch) << " | " << top.index << " | " << top.count << " | " << md_accuracy(top.test_accuracy) << " |\n";
+    }
+  }
+  md << "\n";
+  return md.str();
+}
+
+std::string render_cell_details(const CellReport& c, int test_hp) {
+  std::ostringstream md;
+  const CrossSeed& x = c.cross_seed;
+  md << "### " << md_cell(c.algorithm) << " on " << c.dataset << "\n\n";
+  md << "Top architectures (" << x.distinct_archs << " distinct in " << c.runs << " runs):\n\n"
+     << "| # | arch | index | runs | test (hp " << test_hp << ") |\n|---|---|---|---|---|\n";
+  for (std::size_t i = 0; i < x.top_archs.size(); ++i) {
+    const ArchFrequency& f = x.top_archs[i];
+    md << "| " << i + 1 << " | " << md_code(f.arch) << " | " << f.index << " | " << f.count << " | "
+       << md_accuracy(f.test_accuracy) << " |\n";
+  }
+  if (x.top_class_count > 0) {
+    md << "\nMost frequent class (" << x.distinct_classes << " distinct): " << x.top_class_count << " runs, "
+       << md_code(x.top_class);
+    // In sss a class is one arch; naming it twice would say nothing.
+    if (x.top_class != x.top_class_member.arch) {
+      md << ", e.g. " << md_code(x.top_class_member.arch) << " (index " << x.top_class_member.index << ")";
+    }
+    md << ".\n";
+  }
+  if (!x.decisions.empty()) {
+    md << "\nFraction of runs choosing each option:\n\n| decision |";
+    for (const auto& choice : x.decisions.front().choices) md << " " << md_cell(choice) << " |";
+    md << "\n|---|";
+    for (std::size_t i = 0; i < x.decisions.front().choices.size(); ++i) md << "---|";
+    md << "\n";
+    for (const auto& d : x.decisions) {
+      md << "| " << md_cell(d.decision) << " |";
+      for (double f : d.fractions) md << " " << fixed(f, 2) << " |";
+      md << "\n";
+    }
+  }
+  md << "\n";
+  return md.str();
+}
+
+std::string render_markdown(const std::string& dir, const ReportSummary& s, const std::vector<PlotResult>& plots) {
+  std::ostringstream md;
+  std::string folder = dir;
+  while (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // "out/" names "out" too
+  const std::string title = s.name.empty() ? std::filesystem::path(folder).filename().string() : s.name;
+  md << "# Experiment report: " << title << "\n\n";
+  md << render_metadata(s);
+  if (s.num_runs == 0) {
+    md << "The results store holds no finished runs yet.\n";
+    return md.str();
+  }
+  md << render_table(s) << render_anytime(s, plots) << render_overview(s);
+  for (const auto& c : s.cells) md << render_cell_details(c, s.test_hp);
+  md << "Machine-readable: [summary.json](summary.json).\n";
+  return md.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and gnuplot
+
+/// Writes through a temporary file and a rename, so a reader never sees half a report.
+void write_file(const std::string& path, const std::string& content) {
+  const std::string partial = path + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) throw Error("cannot write " + partial);
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) throw Error("cannot write " + path + ": " + ec.message());
+}
+
+/// The plotted numbers of one dataset: one block per algorithm that has data (gnuplot `index` i),
+/// rows before any run has evaluated are left out. Fills `plotted` with each block's algorithm.
+std::string anytime_dat(const AnytimeData& data, int test_hp, std::vector<std::string>& plotted) {
+  std::ostringstream dat;
+  dat.precision(10);
+  dat << "# nas report: test accuracy (hp " << test_hp << ", seed mean) of the incumbent on " << data.dataset
+      << " against simulated seconds\n"
+      << "# one block per algorithm (gnuplot index 0, 1, ...); grid points before any run has evaluated are left out\n"
+      << "# columns: simulated_seconds mean_test_accuracy std_test_accuracy runs\n";
+  for (const auto& curve : data.curves) {
+    std::ostringstream rows;
+    rows.precision(10);
+    for (std::size_t i = 0; i < data.seconds.size(); ++i) {
+      if (curve.mean[i]) rows << data.seconds[i] << " " << *curve.mean[i] << " " << curve.std[i] << " " << curve.runs[i] << "\n";
+    }
+    if (rows.str().empty()) continue;  // an empty block would shift gnuplot's block numbers
+    if (!plotted.empty()) dat << "\n\n";
+    dat << "# algorithm: " << curve.algorithm << "\n" << rows.str();
+    plotted.push_back(curve.algorithm);
+  }
+  return dat.str();
+}
+
+/// A gnuplot single-quoted string ('' is a literal quote).
+std::string gnuplot_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// The y range of a plot: the bands from a tenth of the time axis on. The first evaluations score far
+/// below what any search ends with, and letting them set the scale would flatten the differences
+/// between algorithms that the plot is for (the .dat file keeps every point).
+std::optional<std::pair<double, double>> y_range(const AnytimeData& data) {
+  const double from = data.seconds.empty() ? 0 : data.seconds.back() / 10;
+  double low = INFINITY, high = -INFINITY;
+  for (const auto& curve : data.curves) {
+    for (std::size_t i = 0; i < data.seconds.size(); ++i) {
+      if (!curve.mean[i] || data.seconds[i] < from) continue;
+      low = std::min(low, *curve.mean[i] - curve.std[i]);
+      high = std::max(high, *curve.mean[i] + curve.std[i]);
+    }
+  }
+  if (!(low < high)) return std::nullopt;  // no points, or one flat line: let gnuplot choose
+  const double margin = (high - low) * 0.05;
+  return std::make_pair(low - margin, high + margin);
+}
+
+/// The script that draws one dataset's curves; it names files relative to DIR, so it can be rerun there.
+std::string anytime_script(const AnytimeData& data, int test_hp, const std::vector<std::string>& plotted) {
+  const std::string dat = gnuplot_quote("anytime-" + data.dataset + ".dat");
+  std::ostringstream gp;
+  gp << "# nas report: anytime curves on " << data.dataset << " (run with: gnuplot anytime-" << data.dataset << ".gp)\n"
+     << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+     << "  set terminal pngcairo size 1000,620 noenhanced\n"
+     << "} else {\n"
+     << "  set terminal png size 1000,620 noenhanced\n"
+     << "}\n"
+     << "set output " << gnuplot_quote("anytime-" + data.dataset + ".png") << "\n"
+     << "set title " << gnuplot_quote(data.dataset + ": test accuracy of the incumbent (mean +/- 1 std over runs)") << "\n"
+     << "set xlabel 'simulated seconds'\n"
+     << "set ylabel " << gnuplot_quote("test accuracy (%), hp " + std::to_string(test_hp)) << "\n"
+     << "set key bottom right opaque\nset grid\n";
+  if (!data.seconds.empty() && data.seconds.back() > 0) gp << "set xrange [0:" << data.seconds.back() << "]\n";
+  if (const auto range = y_range(data)) gp << "set yrange [" << range->first << ":" << range->second << "]\n";
+  gp << "plot \\\n";
+  for (std::size_t i = 0; i < plotted.size(); ++i) {
+    const std::string color = std::to_string(i + 1);
+    gp << "  " << dat << " index " << i << " using 1:($2-$3):($2+$3) with filledcurves fillstyle transparent solid 0.2 "
+       << "noborder linecolor " << color << " notitle, \\\n"
+       << "  " << dat << " index " << i << " using 1:2 with lines linewidth 2 linecolor " << color
+       << " title " << gnuplot_quote(plotted[i]) << (i + 1 < plotted.size() ? ", \\\n" : "\n");
+  }
+  return gp.str();
+}
+
+/// gnuplot's path on $PATH, if installed.
+std::optional<std::string> find_gnuplot() {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return std::nullopt;
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/gnuplot";
+    if (access(candidate.c_str(), X_OK) == 0 && std::filesystem::is_regular_file(candidate)) return candidate;
+  }
+  return std::nullopt;
+}
+
+/// Runs a gnuplot script in DIR; returns gnuplot's output when it fails, nothing on success.
+std::optional<std::string> run_gnuplot(const std::string& gnuplot, const std::string& dir, const std::string& script) {
+  const std::string command = "cd " + shell_quote(dir) + " && " + shell_quote(gnuplot) + " " + shell_quote(script) + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::string("could not start gnuplot");
+  std::string output;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = pclose(pipe);
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return output.empty() ? std::string("gnuplot failed") : output;
+  }
+  return std::nullopt;
+}
+
+PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, int test_hp,
+                        const std::optional<std::string>& gnuplot) {
+  PlotResult result;
+  result.dataset = data.dataset;
+  const std::string base = dir + "/anytime-" + data.dataset;
+  std::vector<std::string> plotted;
+  write_file(base + ".dat", anytime_dat(data, test_hp, plotted));
+  std::error_code ignored;
+  std::filesystem::remove(base + ".png", ignored);  // never leave a plot of older results beside new numbers
+  if (plotted.empty()) {
+    result.note = "No run has a test accuracy to plot on " + data.dataset + ".";
+    return result;
+  }
+  write_file(base + ".gp", anytime_script(data, test_hp, plotted));
+  if (!gnuplot) {
+    result.note = "gnuplot is not installed, so there is no plot; the plotted numbers are in the .dat file "
+                  "(draw them with `gnuplot anytime-" + data.dataset + ".gp` in this folder).";
+    return result;
+  }
+  if (const auto failure = run_gnuplot(*gnuplot, dir, "anytime-" + data.dataset + ".gp")) {
+    result.note = "gnuplot failed, so there is no plot:\n\n```\n" + *failure + "\n```";
+    return result;
+  }
+  std::error_code ec;
+  result.rendered = std::filesystem::file_size(base + ".png", ec) > 0 && !ec;
+  if (!result.rendered) result.note = "gnuplot produced no image.";
+  return result;
+}
+
+}  // namespace
+
+void write_report(const std::string& dir) {
+  const ReportSummary summary = build_report(dir);
+  const std::optional<std::string> gnuplot = find_gnuplot();
+  std::vector<PlotResult> plots;
+  for (const auto& data : summary.anytime) plots.push_back(plot_anytime(dir, data, summary.test_hp, gnuplot));
+  write_file(dir + "/summary.json", summary.json.dump(2) + "\n");
+  write_file(dir + "/report.md", render_markdown(dir, summary, plots));
+}
+
+}  // namespace nas::experiments

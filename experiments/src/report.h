@@ -1,0 +1,123 @@
+// The report of an experiment (`nas report DIR`): what an experiment's results store
+// (DIR/results.sqlite, results_store.h) says, in the form of NATS-Bench's paper plus what a single
+// table hides.
+//
+//   1. accuracy at the budget: per algorithm and dataset, mean ± population std over runs of the
+//      valid and test accuracy of the incumbent, interpolated at the time budget exactly as
+//      NATS-Bench's draw-table.py does (reference §5.2 "Reporting");
+//   2. anytime curves: test accuracy of the incumbent against simulated seconds, mean ± 1 std over
+//      runs, one plot per dataset (rendered by gnuplot);
+//   3. cross-seed comparison: how often the runs agree on the architecture they find, per arch,
+//      per decision and per isomorphism class.
+//
+// build_report() computes everything (no output); write_report() renders it to DIR/report.md,
+// DIR/summary.json (the same numbers for scripts) and DIR/anytime-<dataset>.{dat,gp,png}.
+// Both refuse (nas::Error) a benchmark whose checksum differs from the one the experiment ran on:
+// every accuracy in the report is looked up again, so it would silently describe other data.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "nas/benchmark_api/search_space.h"
+
+namespace nas::experiments {
+
+/// Mean and population std (numpy's default, as NATS-Bench's tables) over the runs that have a value.
+struct Statistic {
+  double mean = 0, std = 0;
+  std::size_t count = 0;  ///< runs with a value; mean/std are meaningless when 0
+};
+
+/// Accuracy of the incumbent at the budget (percent, seed mean).
+struct AtBudget {
+  Statistic valid, test;
+  std::set<int> valid_hps;  ///< the schedules valid accuracies came from (final one, or 12 when it has none)
+};
+
+/// One architecture and how many runs of an (algorithm, dataset) ended on it.
+struct ArchFrequency {
+  bench::ArchId index = 0;
+  std::string arch;
+  std::size_t count = 0;
+  std::optional<double> test_accuracy;  ///< final fidelity, seed mean
+};
+
+/// Fraction of runs choosing each choice of one decision (tss: an edge's op; sss: a layer's width).
+struct DecisionFrequencies {
+  std::string decision;                ///< "1<-0" ... / "layer-0" ...
+  std::vector<std::string> choices;    ///< every choice, in the space's order
+  std::vector<double> fractions;       ///< same order; sums to 1
+};
+
+/// How much the runs of an (algorithm, dataset) agree on the architecture they found.
+struct CrossSeed {
+  std::size_t distinct_archs = 0;
+  std::vector<ArchFrequency> top_archs;  ///< at most 5, most frequent first (ties: lowest index)
+  std::vector<DecisionFrequencies> decisions;
+  std::optional<double> mean_edit_distance;  ///< over all pairs of runs; none with fewer than 2 runs
+  std::size_t distinct_classes = 0;          ///< distinct canonical forms (tss: isomorphism classes)
+  std::string top_class;                     ///< canonical form of the most frequent class
+  std::size_t top_class_count = 0;
+  ArchFrequency top_class_member;            ///< its most frequent member
+};
+
+/// Everything the report says about one algorithm on one dataset.
+struct CellReport {
+  std::string algorithm, dataset;
+  std::size_t runs = 0;
+  double budget_seconds = 0;       ///< largest over the runs (0: query budgets)
+  std::int64_t budget_queries = 0;
+  AtBudget at_budget;
+  CrossSeed cross_seed;
+};
+
+/// Mean ± std of one algorithm's anytime curve on a time grid.
+struct AnytimeCurve {
+  std::string algorithm;
+  std::vector<std::optional<double>> mean;  ///< none where no run has evaluated anything yet
+  std::vector<double> std;
+  std::vector<std::size_t> runs;  ///< runs averaged at each grid point
+};
+
+/// The anytime curves of every algorithm on one dataset, on a shared grid.
+struct AnytimeData {
+  std::string dataset;
+  std::vector<double> seconds;  ///< kAnytimeGridPoints points from 0 to the budget
+  std::vector<AnytimeCurve> curves;
+};
+
+inline constexpr std::size_t kAnytimeGridPoints = 200;
+inline constexpr std::size_t kTopArchs = 5;
+
+struct ReportSummary {
+  std::map<std::string, std::string> metadata;  ///< the store's experiment table
+  std::string name;                  ///< the experiment's name (from its config; may be empty)
+  std::size_t num_runs = 0;
+  int test_hp = 0;                   ///< the final fidelity test accuracies come from
+  /// In the order the experiment's config lists them; others after (algorithms by name, datasets
+  /// as cifar10, cifar10-valid, cifar100, ImageNet16-120).
+  std::vector<std::string> algorithms, datasets;
+  std::vector<CellReport> cells;        ///< algorithm-major, only pairs that have runs
+  std::vector<AnytimeData> anytime;     ///< one per dataset, same order as `datasets`
+  nlohmann::ordered_json json;          ///< all of the above, as written to summary.json
+
+  /// The cell of an (algorithm, dataset), or nullptr if it has no runs.
+  const CellReport* cell(const std::string& algorithm, const std::string& dataset) const;
+};
+
+/// Computes the report of the experiment in DIR. Throws nas::Error if DIR holds no results store, or
+/// the benchmark cannot be opened or is not the one the experiment ran on.
+ReportSummary build_report(const std::string& dir);
+
+/// Writes DIR/report.md, DIR/summary.json and per dataset DIR/anytime-<dataset>.dat (the plotted
+/// numbers), .gp (the gnuplot script) and .png. Without gnuplot the plots are left out and report.md
+/// says so. Throws nas::Error as build_report does, or if a file cannot be written.
+void write_report(const std::string& dir);
+
+}  // namespace nas::experiments

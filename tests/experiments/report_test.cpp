@@ -1,0 +1,360 @@
+// Tests of the experiment report (experiments/src/report.h) on a results store written by hand, whose
+// expected numbers are worked out below from the shipped tss benchmark's accuracies.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nas/benchmark_api/benchmark.h"
+#include "nas/benchmark_api/error.h"
+#include "report.h"
+#include "results_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nas::bench::ArchId;
+using nas::experiments::ReportSummary;
+using nas::experiments::ResultsStore;
+using nas::experiments::RunOutcome;
+
+// Six tss cells and their seed-mean accuracies in the shipped benchmark (`nas bench info --index N
+// --dataset cifar10`, and `--hp 12` for the validation accuracy, which hp 200 lacks in that data).
+// A, B and F are one isomorphism class: node 3 sees only skip_connect from the input, so the ops of
+// edges 1<-0, 2<-0 and 2<-1 are dead (tss_unique_str "#+#+0" for all three).
+constexpr ArchId kA = 8048;   // |nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|
+constexpr ArchId kB = 2304;   // |nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|none~2|
+constexpr ArchId kF = 7187;   // |avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|
+constexpr ArchId kC = 9930;   // |nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|
+constexpr ArchId kD = 12608;  // as C with avg_pool_3x3 on 3<-2
+constexpr ArchId kE = 81;     // as C with nor_conv_1x1 on 1<-0
+constexpr double kTestA = 86.45, kTestB = 86.83, kTestF = 86.63, kTestC = 94.363333, kTestD = 93.765, kTestE = 94.30;
+constexpr double kValidA = 73.274, kValidC = 84.746;
+// cifar100 (x-test at hp 200; x-valid at hp 12).
+constexpr double kTestC100 = 73.513333, kTestD100 = 70.90, kValidC100 = 60.28, kValidD100 = 58.00;
+// The benchmark stores float32-rounded values; the constants above are to 1e-6.
+constexpr double kTolerance = 1e-4;
+
+std::string shipped_checksum() {
+  const auto benchmark = nas::bench::Benchmark::open(nas::bench::Benchmark::default_path(nas::bench::Space::Topology));
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(benchmark.store().checksum()));
+  return text;
+}
+
+/// A run whose trajectory is the given (simulated seconds, incumbent) points; it found the last incumbent.
+RunOutcome run(std::uint64_t seed, const std::vector<std::pair<double, ArchId>>& points) {
+  RunOutcome o;
+  o.seed = seed;
+  for (const auto& [seconds, incumbent] : points) {
+    nas::algorithms::TrajectoryPoint p;
+    p.simulated_seconds = seconds;
+    p.incumbent = incumbent;
+    p.queries = static_cast<std::int64_t>(o.trajectory.size()) + 1;
+    p.incumbent_valid_accuracy = 50;
+    o.trajectory.push_back(p);
+  }
+  o.index = points.back().second;
+  o.arch = "recorded by the runner";
+  o.queries = static_cast<std::int64_t>(points.size());
+  o.simulated_seconds = points.back().first;
+  return o;
+}
+
+nas::algorithms::Budget seconds_budget(double seconds) { return {seconds, 0}; }
+nas::algorithms::Budget queries_budget(std::int64_t queries) { return {0, queries}; }
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() / ("nas_report_test_" + std::to_string(::getpid()) + "_" +
+                                          ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  /// The experiment every test reads (each expected number is derived in a comment):
+  ///   rea on cifar10, budget 20,000 s:
+  ///     seed 1: A at 5,000 and 19,000 s, C at 21,000 and 24,000 s -> nearest 19,000 (A) and 21,000 (C):
+  ///             the midpoint, test (A+C)/2, valid (73.274+84.746)/2 = 79.01
+  ///     seed 2: B at 8,000, C at 20,000 and 23,000 -> C (20,000 is the budget itself)
+  ///     seed 3: one point, E at 3,000 -> E
+  ///     seed 4: A at 10,000, C at 12,000, then stopped -> C (the incumbent it ended with)
+  ///   rea on cifar100, budget 40,000 s, one run: C at 30,000, D at 50,000 -> equally near, midpoint
+  ///   reinforce on cifar10, query budget 1: one point each, finding A, B, F, C, C, D
+  void write_experiment(const std::string& checksum) {
+    ResultsStore store = ResultsStore::open(dir_);
+    store.set_metadata({{"schema_version", "1"},
+                        {"config_hash", "cafe0123"},
+                        {"config", "name: report-test\n"},
+                        {"nas_version", "test"},
+                        {"benchmark_path", nas::bench::Benchmark::default_path(nas::bench::Space::Topology)},
+                        {"benchmark_checksum", checksum},
+                        {"space", "tss"},
+                        {"created_at", "2024-01-01T00:00:00Z"}});
+    store.add_run("rea", "cifar10", run(1, {{5000, kA}, {19000, kA}, {21000, kC}, {24000, kC}}), seconds_budget(20000));
+    store.add_run("rea", "cifar10", run(2, {{8000, kB}, {20000, kC}, {23000, kC}}), seconds_budget(20000));
+    store.add_run("rea", "cifar10", run(3, {{3000, kE}}), seconds_budget(20000));
+    store.add_run("rea", "cifar10", run(4, {{10000, kA}, {12000, kC}}), seconds_budget(20000));
+    store.add_run("rea", "cifar100", run(1, {{30000, kC}, {50000, kD}}), seconds_budget(40000));
+    const ArchId found[] = {kA, kB, kF, kC, kC, kD};
+    for (std::uint64_t seed = 0; seed < 6; ++seed) {
+      store.add_run("reinforce", "cifar10", run(seed, {{500.0 * static_cast<double>(seed + 1), found[seed]}}),
+                    queries_budget(1));
+    }
+  }
+
+  std::string read(const std::string& name) const {
+    std::ifstream in(dir_ + "/" + name, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  std::string dir_;
+};
+
+TEST_F(ReportTest, OrdersAlgorithmsAndDatasetsAndCountsRuns) {
+  write_experiment(shipped_checksum());
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  EXPECT_EQ(s.num_runs, 11u);
+  EXPECT_EQ(s.test_hp, 200);
+  EXPECT_EQ(s.algorithms, (std::vector<std::string>{"rea", "reinforce"}));
+  EXPECT_EQ(s.datasets, (std::vector<std::string>{"cifar10", "cifar100"}));
+  ASSERT_EQ(s.cells.size(), 3u);
+  EXPECT_EQ(s.cell("reinforce", "cifar100"), nullptr);
+  ASSERT_NE(s.cell("rea", "cifar10"), nullptr);
+  EXPECT_EQ(s.cell("rea", "cifar10")->runs, 4u);
+  EXPECT_DOUBLE_EQ(s.cell("rea", "cifar10")->budget_seconds, 20000);
+  EXPECT_EQ(s.cell("reinforce", "cifar10")->budget_queries, 1);
+}
+
+TEST_F(ReportTest, FollowsTheOrderOfTheExperimentConfig) {
+  write_experiment(shipped_checksum());
+  ResultsStore::open(dir_).set_metadata(
+      {{"config", "name: order-test\ndatasets: [cifar100, cifar10]\nalgorithms:\n  - {name: reinforce, label: reinforce}\n"
+                  "  - {name: rea}\n"}});
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  EXPECT_EQ(s.name, "order-test");
+  EXPECT_EQ(s.algorithms, (std::vector<std::string>{"reinforce", "rea"}));
+  EXPECT_EQ(s.datasets, (std::vector<std::string>{"cifar100", "cifar10"}));
+  ASSERT_EQ(s.cells.size(), 3u);
+  EXPECT_EQ(s.cells[0].algorithm, "reinforce");
+  EXPECT_EQ(s.cells[1].dataset, "cifar100");
+  EXPECT_EQ(s.anytime[0].dataset, "cifar100");
+}
+
+TEST_F(ReportTest, InterpolatesAtTheBudgetLikeDrawTable) {
+  write_experiment(shipped_checksum());
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  const auto& rea = s.cell("rea", "cifar10")->at_budget;
+  // test per run: (A+C)/2 = 90.4066665, C, E, C -> mean 93.358333, population std 1.704342
+  EXPECT_EQ(rea.test.count, 4u);
+  EXPECT_NEAR(rea.test.mean, ((kTestA + kTestC) / 2 + kTestC + kTestE + kTestC) / 4, kTolerance);
+  EXPECT_NEAR(rea.test.mean, 93.358333, kTolerance);
+  EXPECT_NEAR(rea.test.std, 1.704342, kTolerance);
+  // valid per run (hp 12): 79.01, 84.746, 84.228, 84.746 -> mean 83.1825, population std 2.418258
+  EXPECT_NEAR((kValidA + kValidC) / 2, 79.01, 1e-9);
+  EXPECT_NEAR(rea.valid.mean, 83.1825, kTolerance);
+  EXPECT_NEAR(rea.valid.std, 2.418258, kTolerance);
+  EXPECT_EQ(rea.valid_hps, (std::set<int>{12}));
+
+  // Two points equally far from the budget: the midpoint of C and D on cifar100; one run, std 0.
+  const auto& c100 = s.cell("rea", "cifar100")->at_budget;
+  EXPECT_NEAR(c100.test.mean, (kTestC100 + kTestD100) / 2, kTolerance);
+  EXPECT_NEAR(c100.test.mean, 72.206667, kTolerance);
+  EXPECT_NEAR(c100.valid.mean, (kValidC100 + kValidD100) / 2, kTolerance);
+  EXPECT_DOUBLE_EQ(c100.test.std, 0);
+}
+
+TEST_F(ReportTest, HandlesTrajectoriesThatDoNotStraddleTheBudget) {
+  ResultsStore store = ResultsStore::open(dir_);
+  store.set_metadata({{"benchmark_path", "shipped"}, {"benchmark_checksum", shipped_checksum()}, {"space", "tss"}});
+  // First evaluation only after the budget: the first incumbent, A (no extrapolation backwards).
+  store.add_run("edge", "cifar10", run(1, {{25000, kA}, {30000, kC}}), seconds_budget(20000));
+  // The two nearest points share one instant: the state after both, C.
+  store.add_run("edge", "cifar10", run(2, {{10000, kA}, {20500, kB}, {20500, kC}, {30000, kD}}), seconds_budget(20000));
+  // No trajectory at all: the arch the run reports, E.
+  RunOutcome bare;
+  bare.seed = 3;
+  bare.index = kE;
+  store.add_run("edge", "cifar10", bare, seconds_budget(20000));
+  const auto& edge = nas::experiments::build_report(dir_).cell("edge", "cifar10")->at_budget;
+  // A, C, E: mean 91.704444, population std 3.715543
+  EXPECT_EQ(edge.test.count, 3u);
+  EXPECT_NEAR(edge.test.mean, (kTestA + kTestC + kTestE) / 3, kTolerance);
+  EXPECT_NEAR(edge.test.std, 3.715543, kTolerance);
+}
+
+TEST_F(ReportTest, QueryBudgetsUseTheFinalIncumbent) {
+  write_experiment(shipped_checksum());
+  const auto& reinforce = nas::experiments::build_report(dir_).cell("reinforce", "cifar10")->at_budget;
+  // A, B, F, C, C, D: mean 90.400278, population std 3.770489
+  EXPECT_EQ(reinforce.test.count, 6u);
+  EXPECT_NEAR(reinforce.test.mean, (kTestA + kTestB + kTestF + 2 * kTestC + kTestD) / 6, kTolerance);
+  EXPECT_NEAR(reinforce.test.std, 3.770489, kTolerance);
+}
+
+TEST_F(ReportTest, ComparesWhatTheSeedsFound) {
+  write_experiment(shipped_checksum());
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  const auto& x = s.cell("reinforce", "cifar10")->cross_seed;
+  EXPECT_EQ(x.distinct_archs, 5u);
+  // C twice, then the single finds by index: B 2304, F 7187, A 8048, D 12608.
+  ASSERT_EQ(x.top_archs.size(), 5u);
+  EXPECT_EQ(x.top_archs[0].index, kC);
+  EXPECT_EQ(x.top_archs[0].count, 2u);
+  EXPECT_EQ(x.top_archs[0].arch,
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|");
+  ASSERT_TRUE(x.top_archs[0].test_accuracy.has_value());
+  EXPECT_NEAR(*x.top_archs[0].test_accuracy, kTestC, kTolerance);
+  const std::vector<ArchId> order{x.top_archs[1].index, x.top_archs[2].index, x.top_archs[3].index, x.top_archs[4].index};
+  EXPECT_EQ(order, (std::vector<ArchId>{kB, kF, kA, kD}));
+  EXPECT_EQ(x.top_archs[4].count, 1u);
+
+  // Edge 2<-0: none in A and F, nor_conv_1x1 in B, nor_conv_3x3 in C, C, D.
+  ASSERT_EQ(x.decisions.size(), 6u);
+  const auto& edge = x.decisions[1];
+  EXPECT_EQ(edge.decision, "2<-0");
+  EXPECT_EQ(edge.choices, (std::vector<std::string>{"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"}));
+  EXPECT_NEAR(edge.fractions[0], 2.0 / 6, 1e-12);
+  EXPECT_NEAR(edge.fractions[1], 0.0, 1e-12);
+  EXPECT_NEAR(edge.fractions[2], 1.0 / 6, 1e-12);
+  EXPECT_NEAR(edge.fractions[3], 3.0 / 6, 1e-12);
+  EXPECT_EQ(x.decisions[3].decision, "3<-0");
+  EXPECT_NEAR(x.decisions[3].fractions[1], 1.0, 1e-12);  // skip_connect everywhere
+
+  // The 15 pairs: A-B 1, A-F 1, A-C 4, A-C 4, A-D 4, B-F 2, B-C 4, B-C 4, B-D 4, F-C 5, F-C 5, F-D 5,
+  // C-C 0, C-D 1, C-D 1: 45 / 15 = 3.
+  ASSERT_TRUE(x.mean_edit_distance.has_value());
+  EXPECT_NEAR(*x.mean_edit_distance, 3.0, 1e-12);
+
+  // A, B and F merge into one class of 3, more frequent than C's 2; B is its lowest-index member.
+  EXPECT_EQ(x.distinct_classes, 3u);
+  EXPECT_EQ(x.top_class, "#+#+0");
+  EXPECT_EQ(x.top_class_count, 3u);
+  EXPECT_EQ(x.top_class_member.index, kB);
+
+  // One run: no pairs.
+  EXPECT_FALSE(s.cell("rea", "cifar100")->cross_seed.mean_edit_distance.has_value());
+}
+
+TEST_F(ReportTest, AnytimeCurvesAreMeansOfStepFunctions) {
+  write_experiment(shipped_checksum());
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  ASSERT_EQ(s.anytime.size(), 2u);
+  const auto& data = s.anytime[0];
+  EXPECT_EQ(data.dataset, "cifar10");
+  ASSERT_EQ(data.seconds.size(), 200u);
+  EXPECT_DOUBLE_EQ(data.seconds.front(), 0);
+  EXPECT_DOUBLE_EQ(data.seconds.back(), 20000);  // the budget; reinforce's query budget has no time
+  ASSERT_EQ(data.curves.size(), 2u);
+  const auto& rea = data.curves[0];
+  EXPECT_EQ(rea.algorithm, "rea");
+  // t = 0: no run has evaluated anything.
+  EXPECT_FALSE(rea.mean[0].has_value());
+  EXPECT_EQ(rea.runs[0], 0u);
+  // t = 20000·30/199 = 3015 s: only seed 3 (E at 3,000 s).
+  EXPECT_EQ(rea.runs[30], 1u);
+  EXPECT_NEAR(*rea.mean[30], kTestE, kTolerance);
+  EXPECT_DOUBLE_EQ(rea.std[30], 0);
+  // t = 20000·190/199 = 19095 s: A (seed 1, since 19,000 s), B (seed 2), E, C (seed 4).
+  EXPECT_EQ(rea.runs[190], 4u);
+  EXPECT_NEAR(*rea.mean[190], (kTestA + kTestB + kTestE + kTestC) / 4, kTolerance);
+  EXPECT_NEAR(rea.std[190], 3.848244, kTolerance);
+  // t = 20000: seed 2's point at exactly 20,000 s counts: A, C, E, C.
+  EXPECT_NEAR(*rea.mean[199], 92.369167, kTolerance);
+  EXPECT_NEAR(rea.std[199], 3.417530, kTolerance);
+}
+
+TEST_F(ReportTest, SummaryJsonHoldsTheNumbers) {
+  write_experiment(shipped_checksum());
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  const auto& j = s.json;
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["metadata"]["config_hash"], "cafe0123");
+  EXPECT_EQ(j["runs"], 11);
+  ASSERT_EQ(j["results"].size(), 3u);
+  const auto& rea = j["results"][0];
+  EXPECT_EQ(rea["algorithm"], "rea");
+  EXPECT_EQ(rea["dataset"], "cifar10");
+  EXPECT_NEAR(rea["at_budget"]["test"]["mean"].get<double>(), 93.358333, kTolerance);
+  EXPECT_EQ(rea["at_budget"]["test"]["hp"], 200);
+  EXPECT_EQ(rea["at_budget"]["valid"]["hp"], nlohmann::ordered_json::array({12}));
+  const auto& reinforce = j["results"][2]["cross_seed"];
+  EXPECT_EQ(reinforce["distinct_archs"], 5);
+  EXPECT_EQ(reinforce["most_frequent"]["index"], kC);
+  EXPECT_NEAR(reinforce["choice_frequencies"]["2<-0"]["none"].get<double>(), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(reinforce["mean_pairwise_edit_distance"].get<double>(), 3.0, 1e-12);
+  EXPECT_EQ(reinforce["isomorphism_classes"]["distinct"], 3);
+  EXPECT_EQ(reinforce["isomorphism_classes"]["most_frequent"]["count"], 3);
+  EXPECT_TRUE(j["anytime"][0]["curves"][0]["mean"][0].is_null());
+}
+
+TEST_F(ReportTest, RefusesABenchmarkWithAnotherChecksum) {
+  const std::string checksum = shipped_checksum();
+  std::string other = checksum;
+  other.back() = other.back() == '0' ? '1' : '0';
+  write_experiment(other);
+  EXPECT_THROW(nas::experiments::build_report(dir_), nas::Error);
+  EXPECT_THROW(nas::experiments::write_report(dir_), nas::Error);
+  EXPECT_FALSE(fs::exists(dir_ + "/report.md"));
+}
+
+TEST_F(ReportTest, RefusesAMalformedChecksum) {
+  write_experiment("not-a-checksum");
+  EXPECT_THROW(nas::experiments::build_report(dir_), nas::Error);
+}
+
+TEST_F(ReportTest, RefusesAFolderWithoutResults) {
+  EXPECT_THROW(nas::experiments::build_report(dir_ + "/missing"), nas::Error);
+  fs::create_directories(dir_);
+  EXPECT_THROW(nas::experiments::build_report(dir_), nas::Error);
+}
+
+TEST_F(ReportTest, WritesMarkdownJsonAndPlots) {
+  write_experiment(shipped_checksum());
+  nas::experiments::write_report(dir_);
+  const std::string md = read("report.md");
+  EXPECT_NE(md.find("cafe0123"), std::string::npos);
+  EXPECT_NE(md.find("| algorithm | cifar10 valid (hp 12) | cifar10 test (hp 200) |"), std::string::npos);
+  EXPECT_NE(md.find("| rea | 83.18 ± 2.42 | 93.36 ± 1.70 |"), std::string::npos);
+  EXPECT_NE(md.find("![anytime cifar10](anytime-cifar10.png)"), std::string::npos);
+  EXPECT_NE(md.find("![anytime cifar100](anytime-cifar100.png)"), std::string::npos);
+  EXPECT_NE(md.find("`#+#+0`"), std::string::npos);
+  // Arch strings are escaped so that their `|` do not split table cells.
+  EXPECT_NE(md.find("`\\|nor_conv_3x3~0\\|+"), std::string::npos);
+
+  const auto summary = nlohmann::ordered_json::parse(read("summary.json"));
+  EXPECT_EQ(summary, nas::experiments::build_report(dir_).json);
+
+  for (const std::string dataset : {"cifar10", "cifar100"}) {
+    const std::string png = read("anytime-" + dataset + ".png");
+    ASSERT_GT(png.size(), 8u) << dataset;
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << dataset;
+    EXPECT_NE(read("anytime-" + dataset + ".dat").find("# algorithm: rea"), std::string::npos);
+  }
+}
+
+TEST_F(ReportTest, WithoutGnuplotWritesTheDataAndSaysSo) {
+  write_experiment(shipped_checksum());
+  const char* old_path = std::getenv("PATH");
+  const std::string saved = old_path != nullptr ? old_path : "";
+  fs::create_directories(dir_ + "/empty-bin");
+  ::setenv("PATH", (dir_ + "/empty-bin").c_str(), 1);
+  nas::experiments::write_report(dir_);
+  ::setenv("PATH", saved.c_str(), 1);
+  EXPECT_TRUE(fs::exists(dir_ + "/anytime-cifar10.dat"));
+  EXPECT_FALSE(fs::exists(dir_ + "/anytime-cifar10.png"));
+  const std::string md = read("report.md");
+  EXPECT_NE(md.find("gnuplot is not installed"), std::string::npos);
+  EXPECT_EQ(md.find("![anytime"), std::string::npos);
+}
+
+}  // namespace
