@@ -117,7 +117,7 @@ class Value {
 struct ParseLimits {
   std::size_t max_depth = 200;           // container nesting (lists in dicts in tuples ...)
   std::size_t max_stack = std::size_t{1} << 20;  // values and marks on the unpickler stack
-  std::size_t max_memo = std::size_t{1} << 24;   // memo entries
+  std::size_t max_memo = std::size_t{1} << 22;   // memo entries (the largest NATS file uses 32,775)
 };
 
 /// Parses one complete pickle (exactly one STOP, nothing after it). Throws nas::Error on anything
