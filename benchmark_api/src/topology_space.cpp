@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "nas/benchmark_api/cpython_random.h"
 #include "nas/benchmark_api/error.h"
 
 namespace nas::bench {
@@ -14,79 +15,7 @@ constexpr std::array<std::string_view, kTssNumOps> kOpNames{"none", "skip_connec
 
 // ---- The official index order -------------------------------------------------------------------
 // NATS-Bench lists the cells in canonical (odometer) order and then shuffles that list with CPython's
-// `random.seed(88); random.shuffle(list)`. We reproduce CPython's generator exactly: MT19937 seeded
-// by init_by_array([88]), and shuffle's `_randbelow` via rejection sampling on the top k bits.
-
-class CPythonMersenneTwister {
- public:
-  explicit CPythonMersenneTwister(std::uint32_t seed) { init_by_array(seed); }
-
-  std::uint32_t next_u32() {
-    if (index_ >= kN) twist();
-    std::uint32_t y = state_[index_++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680U;
-    y ^= (y << 15) & 0xefc60000U;
-    y ^= y >> 18;
-    return y;
-  }
-
-  /// Python's Random._randbelow_with_getrandbits(n) for 0 < n < 2^32.
-  std::uint32_t below(std::uint32_t n) {
-    int bits = 0;
-    for (std::uint32_t v = n; v != 0; v >>= 1) ++bits;
-    std::uint32_t r = 0;
-    do {
-      r = next_u32() >> (32 - bits);
-    } while (r >= n);
-    return r;
-  }
-
- private:
-  static constexpr int kN = 624;
-  static constexpr int kM = 397;
-
-  void init_genrand(std::uint32_t seed) {
-    state_[0] = seed;
-    for (int i = 1; i < kN; ++i) {
-      state_[i] = 1812433253U * (state_[i - 1] ^ (state_[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
-    }
-    index_ = kN;
-  }
-
-  // CPython seeds an int through init_by_array with the int's 32-bit words as the key.
-  void init_by_array(std::uint32_t key) {
-    init_genrand(19650218U);
-    int i = 1;
-    for (int k = kN; k > 0; --k) {
-      state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525U)) + key;
-      if (++i >= kN) {
-        state_[0] = state_[kN - 1];
-        i = 1;
-      }
-    }
-    for (int k = kN - 1; k > 0; --k) {
-      state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1566083941U)) -
-                  static_cast<std::uint32_t>(i);
-      if (++i >= kN) {
-        state_[0] = state_[kN - 1];
-        i = 1;
-      }
-    }
-    state_[0] = 0x80000000U;
-  }
-
-  void twist() {
-    for (int i = 0; i < kN; ++i) {
-      const std::uint32_t y = (state_[i] & 0x80000000U) | (state_[(i + 1) % kN] & 0x7fffffffU);
-      state_[i] = state_[(i + kM) % kN] ^ (y >> 1) ^ ((y & 1U) ? 0x9908b0dfU : 0U);
-    }
-    index_ = 0;
-  }
-
-  std::array<std::uint32_t, kN> state_{};
-  int index_ = kN;
-};
+// `random.seed(88); random.shuffle(list)` (reproduced exactly by cpython_random.h).
 
 struct IndexTables {
   std::array<std::uint16_t, kTssNumArchs> canonical_of_index{};
@@ -95,8 +24,7 @@ struct IndexTables {
   IndexTables() {
     std::vector<std::uint16_t> order(kTssNumArchs);
     for (std::uint32_t c = 0; c < kTssNumArchs; ++c) order[c] = static_cast<std::uint16_t>(c);
-    CPythonMersenneTwister rng(88);
-    for (std::uint32_t i = kTssNumArchs - 1; i >= 1; --i) std::swap(order[i], order[rng.below(i + 1)]);
+    cpython_shuffle(order, 88);
     for (std::uint32_t i = 0; i < kTssNumArchs; ++i) {
       canonical_of_index[i] = order[i];
       index_of_canonical[order[i]] = static_cast<std::uint16_t>(i);

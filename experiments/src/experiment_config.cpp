@@ -68,7 +68,8 @@ std::vector<std::string> read_plugin_list(const std::string& path) {
 ExperimentConfig load_experiment(const std::string& path, const algorithms::SearcherRegistry& registry) {
   const YAML::Node root = load_yaml(path);
   if (!root.IsMap()) throw Error(path + ": an experiment file is a YAML map");
-  reject_unknown_keys(root, {"name", "space", "benchmark", "datasets", "runs", "first_seed", "budget", "plugins", "algorithms"},
+  reject_unknown_keys(root, {"name", "space", "benchmark", "datasets", "runs", "first_seed", "budget", "plugins", "algorithms", "data",
+                       "device", "torch_threads"},
                       path);
   ExperimentConfig config;
   auto required = [&](const char* key) {
@@ -109,6 +110,12 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     }
   }
   config.plugins = read_plugin_list(path);
+  if (root["data"]) config.data = scalar<std::string>(root["data"], path + ": data", "a folder");
+  if (root["device"]) config.device = scalar<std::string>(root["device"], path + ": device", "cpu, cuda or cuda:N");
+  if (root["torch_threads"]) {
+    config.torch_threads = scalar<int>(root["torch_threads"], path + ": torch_threads", "a non-negative integer");
+    if (config.torch_threads < 0) throw Error(path + ": torch_threads must be a non-negative integer");
+  }
   const YAML::Node algos = required("algorithms");
   if (!algos.IsSequence() || algos.size() == 0) throw Error(path + ": algorithms must be a non-empty list");
   std::set<std::string> labels;

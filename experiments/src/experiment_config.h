@@ -8,13 +8,17 @@
 //   first_seed: 0
 //   budget: nats                     # nats (NATS-Bench's per-dataset seconds) | {seconds: S} | {queries: Q}
 //   plugins: []                      # shared libraries with more searchers
+//   data: /path/to/cifar10           # weight-sharing searchers: image data (default: $NAS_DATA)
+//   device: cpu                      # weight-sharing searchers: cpu | cuda | cuda:N
+//   torch_threads: 2                 # weight-sharing searchers: LibTorch CPU threads (0: all cores)
 //   algorithms:
 //     - name: rea                    # a registered searcher
 //       label: rea                   # optional: distinguishes two configs of one searcher
 //       config: {population: 10}     # optional overrides of configs/algorithms/<name>.yaml
 //
 // Unknown keys and wrong types are errors naming the key. The resolved form (every default made
-// explicit, every searcher config complete) is what is stored with the results and hashed.
+// explicit, every searcher config complete) is what is stored with the results and hashed; data,
+// device and torch_threads describe the machine, not the experiment, and are not hashed.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -46,6 +50,9 @@ struct ExperimentConfig {
   std::int64_t budget_queries = 0;   ///< for budget_kind queries
   std::vector<std::string> plugins;
   std::vector<AlgorithmSpec> algorithms;
+  std::string data;              ///< not hashed
+  std::string device = "cpu";    ///< not hashed
+  int torch_threads = 0;         ///< not hashed
 
   /// The budget of one run on a dataset.
   algorithms::Budget budget_for(bench::Dataset dataset) const;

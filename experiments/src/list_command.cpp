@@ -45,7 +45,7 @@ void add_list_command(CLI::App& app) {
                                  {"train_images", bench::dataset_num_train_images(d)}});
     }
     out["algorithms"] = ordered_json::array();
-    const algorithms::SearcherRegistry registry = experiments::make_registry(o->plugins);
+    const algorithms::SearcherRegistry registry = experiments::make_registry(o->plugins, /*with_weight_sharing=*/true);
     for (const algorithms::SearcherEntry* entry : registry.entries()) {
       ordered_json keys = ordered_json::array();
       for (const auto& field : entry->fields) {

@@ -2,6 +2,7 @@
 #include "results_store.h"
 
 #include <filesystem>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "nas/benchmark_api/error.h"
@@ -20,7 +21,13 @@ CREATE TABLE IF NOT EXISTS runs (
   queries INTEGER NOT NULL, simulated_seconds REAL NOT NULL,
   budget_seconds REAL NOT NULL, budget_queries INTEGER NOT NULL,
   wall_seconds REAL NOT NULL, notes TEXT NOT NULL,
+  device TEXT NOT NULL DEFAULT '', search_wall_seconds REAL NOT NULL DEFAULT 0,
   UNIQUE(algorithm, dataset, seed));
+CREATE TABLE IF NOT EXISTS epochs (
+  algorithm TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL, epoch INTEGER NOT NULL,
+  train_loss REAL, train_accuracy REAL, arch_loss REAL, arch_accuracy REAL, valid_accuracy REAL,
+  derived_arch INTEGER NOT NULL, tau REAL, seconds REAL, arch_probabilities TEXT NOT NULL,
+  PRIMARY KEY (algorithm, dataset, seed, epoch));
 CREATE TABLE IF NOT EXISTS trajectory (
   run_id INTEGER NOT NULL, step INTEGER NOT NULL, simulated_seconds REAL NOT NULL,
   incumbent INTEGER NOT NULL, incumbent_valid_accuracy REAL NOT NULL,
@@ -169,7 +176,7 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& data
     Statement insert(db_,
                      "INSERT INTO runs(algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
                      " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
-                     " wall_seconds, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     " wall_seconds, notes, device, search_wall_seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(outcome.seed));
     insert.bind(4, static_cast<std::int64_t>(outcome.index)).bind(5, outcome.arch);
     insert.bind(6, outcome.search_valid_accuracy).bind(7, outcome.valid_accuracy);
@@ -177,6 +184,7 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& data
     insert.bind(10, static_cast<std::int64_t>(outcome.test_hp)).bind(11, outcome.queries);
     insert.bind(12, outcome.simulated_seconds).bind(13, budget.seconds).bind(14, budget.queries);
     insert.bind(15, outcome.wall_seconds).bind(16, nlohmann::json(outcome.notes).dump());
+    insert.bind(17, outcome.device).bind(18, outcome.search_wall_seconds);
     insert.step();
     const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
     Statement point(db_, "INSERT INTO trajectory VALUES (?,?,?,?,?)");
@@ -193,13 +201,48 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& data
   }
 }
 
+void ResultsStore::add_epoch(const std::string& algorithm, const std::string& dataset, std::uint64_t seed,
+                             const algorithms::EpochRecord& r) {
+  Statement insert(db_,
+                   "INSERT OR REPLACE INTO epochs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  insert.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(seed)).bind(4, static_cast<std::int64_t>(r.epoch));
+  insert.bind(5, r.train_loss).bind(6, r.train_accuracy).bind(7, r.arch_loss).bind(8, r.arch_accuracy);
+  insert.bind(9, r.valid_accuracy).bind(10, static_cast<std::int64_t>(r.derived_arch)).bind(11, r.tau).bind(12, r.seconds);
+  insert.bind(13, nlohmann::json(r.arch_probabilities).dump());
+  insert.step();
+}
+
+std::vector<algorithms::EpochRecord> ResultsStore::epochs(const std::string& algorithm, const std::string& dataset,
+                                                          std::uint64_t seed) const {
+  Statement select(db_,
+                   "SELECT epoch, train_loss, train_accuracy, arch_loss, arch_accuracy, valid_accuracy, derived_arch, tau,"
+                   " seconds, arch_probabilities FROM epochs WHERE algorithm = ? AND dataset = ? AND seed = ? ORDER BY epoch");
+  select.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(seed));
+  std::vector<algorithms::EpochRecord> out;
+  while (select.step()) {
+    algorithms::EpochRecord r;
+    r.epoch = static_cast<int>(select.integer(0));
+    r.train_loss = select.real(1);
+    r.train_accuracy = select.real(2);
+    r.arch_loss = select.real(3);
+    r.arch_accuracy = select.real(4);
+    r.valid_accuracy = select.real(5);
+    r.derived_arch = static_cast<bench::ArchId>(select.integer(6));
+    r.tau = select.real(7);
+    r.seconds = select.real(8);
+    r.arch_probabilities = nlohmann::json::parse(select.text(9)).get<std::vector<std::vector<double>>>();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) const {
   std::vector<StoredRun> out;
   std::map<std::int64_t, std::size_t> position;
   Statement select(db_,
                    "SELECT id, algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy, valid_hp,"
-                   " test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries, wall_seconds, notes"
-                   " FROM runs ORDER BY algorithm, dataset, seed");
+                   " test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries, wall_seconds, notes,"
+                   " device, search_wall_seconds FROM runs ORDER BY algorithm, dataset, seed");
   while (select.step()) {
     StoredRun run;
     run.id = select.integer(0);
@@ -220,6 +263,8 @@ std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) 
     run.budget_queries = select.integer(14);
     o.wall_seconds = select.real(15);
     o.notes = nlohmann::json::parse(select.text(16)).get<std::vector<std::string>>();
+    o.device = select.text(17);
+    o.search_wall_seconds = select.real(18);
     position[run.id] = out.size();
     out.push_back(std::move(run));
   }

@@ -11,7 +11,13 @@
 //        arch TEXT, search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
 //        test_accuracy REAL, test_hp INTEGER, queries INTEGER, simulated_seconds REAL,
 //        budget_seconds REAL, budget_queries INTEGER, wall_seconds REAL, notes TEXT (JSON array),
+//        device TEXT, search_wall_seconds REAL,
 //        UNIQUE(algorithm, dataset, seed))
+//   epochs(algorithm TEXT, dataset TEXT, seed INTEGER, epoch INTEGER, train_loss REAL,
+//          train_accuracy REAL, arch_loss REAL, arch_accuracy REAL, valid_accuracy REAL,
+//          derived_arch INTEGER, tau REAL, seconds REAL, arch_probabilities TEXT (JSON),
+//          PRIMARY KEY(algorithm, dataset, seed, epoch))
+//       weight-sharing searches: written at every epoch end, with the checkpoint
 //   trajectory(run_id INTEGER, step INTEGER, simulated_seconds REAL, incumbent INTEGER,
 //              incumbent_valid_accuracy REAL, PRIMARY KEY(run_id, step)) WITHOUT ROWID
 //       one row per evaluation: the incumbent after it (step = number of evaluations so far)
@@ -52,6 +58,13 @@ class ResultsStore {
   /// Writes one finished run and its trajectory in a single transaction.
   void add_run(const std::string& algorithm, const std::string& dataset, const RunOutcome& outcome,
                const algorithms::Budget& budget);
+
+  /// Writes (or rewrites, after a resume) one epoch record of a weight-sharing search.
+  void add_epoch(const std::string& algorithm, const std::string& dataset, std::uint64_t seed,
+                 const algorithms::EpochRecord& record);
+  /// The epoch records of one run, in epoch order.
+  std::vector<algorithms::EpochRecord> epochs(const std::string& algorithm, const std::string& dataset,
+                                              std::uint64_t seed) const;
 
   struct StoredRun {
     std::int64_t id = 0;

@@ -55,7 +55,8 @@ void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const
 }
 
 RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
-                       const bench::Benchmark& benchmark, const bench::SearchSpace& space) {
+                       const bench::Benchmark& benchmark, const bench::SearchSpace& space,
+                       algorithms::SearchCallbacks* callbacks) {
   const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<algorithms::Searcher> searcher = registry.create(spec.algorithm, spec.config);
   algorithms::SearchTask task;
@@ -63,9 +64,10 @@ RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& 
   task.benchmark = &benchmark;
   task.dataset = spec.dataset;
   task.budget = spec.budget;
+  task.environment = spec.environment;
   Rng rng(spec.seed);
   algorithms::SearchCallbacks no_callbacks;
-  algorithms::SearchResult result = searcher->search(task, rng, no_callbacks);
+  algorithms::SearchResult result = searcher->search(task, rng, callbacks != nullptr ? *callbacks : no_callbacks);
 
   RunOutcome outcome;
   outcome.seed = spec.seed;
@@ -76,6 +78,9 @@ RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& 
   outcome.simulated_seconds = result.simulated_seconds;
   outcome.trajectory = std::move(result.trajectory);
   outcome.notes = std::move(result.notes);
+  outcome.epochs = std::move(result.epochs);
+  outcome.search_wall_seconds = result.search_wall_seconds;
+  outcome.device = result.device;
   fill_reported_accuracies(outcome, spec.dataset, benchmark);
   outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return outcome;

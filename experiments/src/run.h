@@ -20,6 +20,7 @@ struct RunSpec {
   bench::Dataset dataset = bench::Dataset::Cifar10;
   std::uint64_t seed = 0;
   algorithms::Budget budget;
+  algorithms::TrainingEnvironment environment;  ///< weight-sharing searches only
 };
 
 /// What a finished run reports (NATS-Bench protocol, reference §5.2).
@@ -37,6 +38,9 @@ struct RunOutcome {
   double wall_seconds = 0;
   std::vector<algorithms::TrajectoryPoint> trajectory;
   std::vector<std::string> notes;
+  std::vector<algorithms::EpochRecord> epochs;  ///< weight-sharing searches
+  double search_wall_seconds = 0;               ///< weight-sharing searches: supernet training time
+  std::string device;                           ///< weight-sharing searches
 };
 
 /// NATS-Bench's simulated-time budgets (tss: 20,000 / 40,000 / 120,000 s; sss: 20,000 / 40,000 /
@@ -51,7 +55,8 @@ YAML::Node algorithm_config(const std::string& name, const std::vector<std::stri
 
 /// Runs one search. Throws nas::Error for an unknown algorithm, bad config or unusable budget.
 RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
-                       const bench::Benchmark& benchmark, const bench::SearchSpace& space);
+                       const bench::Benchmark& benchmark, const bench::SearchSpace& space,
+                       algorithms::SearchCallbacks* callbacks = nullptr);
 
 /// Seed-mean accuracy of an arch at the reporting fidelity (valid: falls back to hp 12).
 void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const bench::Benchmark& benchmark);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cinttypes>
 #include <ctime>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 
@@ -50,7 +52,7 @@ bench::Benchmark open_named_benchmark(const ExperimentConfig& config) {
 RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
                             const RunnerProgress& progress) {
   const auto started = std::chrono::steady_clock::now();
-  const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(config_path));
+  const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(config_path), /*with_weight_sharing=*/true);
   const ExperimentConfig config = load_experiment(config_path, registry);
   const bench::Benchmark benchmark = open_named_benchmark(config);
   const auto space = bench::make_search_space(config.space);
@@ -81,7 +83,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   }
 
   const auto done = store.finished_runs();
-  std::vector<Job> jobs;
+  std::vector<Job> jobs, training_jobs;  // query-based runs in parallel; supernet trainings one at a time
   RunnerReport report;
   for (const AlgorithmSpec& algorithm : config.algorithms) {
     for (bench::Dataset dataset : config.datasets) {
@@ -91,7 +93,8 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
         if (done.count({algorithm.label, std::string(bench::dataset_name(dataset)), seed}) != 0) {
           ++report.already_done;
         } else {
-          jobs.push_back({&algorithm, dataset, seed});
+          const bool trains = registry.get(algorithm.name).family == "weight-sharing";
+          (trains ? training_jobs : jobs).push_back({&algorithm, dataset, seed});
         }
       }
     }
@@ -100,21 +103,46 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   std::mutex write_mutex;
   std::size_t finished = report.already_done;
   if (progress) progress(finished, report.total_runs);
-  parallel_for(jobs.size(), threads, [&](std::size_t i) {
-    const Job& job = jobs[i];
+  auto run_job = [&](const Job& job) {
+    const std::string dataset = std::string(bench::dataset_name(job.dataset));
     RunSpec spec;
     spec.algorithm = job.algorithm->name;
     spec.config = job.algorithm->config;
     spec.dataset = job.dataset;
     spec.seed = job.seed;
     spec.budget = config.budget_for(job.dataset);
-    const RunOutcome outcome = execute_run(spec, registry, benchmark, *space);
+    spec.environment.data_root = config.data;
+    if (spec.environment.data_root.empty()) {
+      if (const char* env = std::getenv("NAS_DATA")) spec.environment.data_root = env;
+    }
+    spec.environment.device = config.device;
+    spec.environment.threads = config.torch_threads;
+    // Weight-sharing runs checkpoint at every epoch end and log the epoch to the store.
+    const std::string checkpoint_dir = out_dir + "/checkpoints";
+    spec.environment.checkpoint_path =
+        checkpoint_dir + "/" + job.algorithm->label + "-" + dataset + "-" + std::to_string(job.seed) + ".pt";
+    class EpochLogger final : public algorithms::SearchCallbacks {
+     public:
+      EpochLogger(std::function<void(const algorithms::EpochRecord&)> log) : log_(std::move(log)) {}
+      void on_epoch(const algorithms::EpochRecord& record) override { log_(record); }
+
+     private:
+      std::function<void(const algorithms::EpochRecord&)> log_;
+    } logger([&](const algorithms::EpochRecord& record) {
+      const std::lock_guard<std::mutex> lock(write_mutex);
+      store.add_epoch(job.algorithm->label, dataset, job.seed, record);
+    });
+    if (registry.get(job.algorithm->name).family == "weight-sharing") std::filesystem::create_directories(checkpoint_dir);
+    const RunOutcome outcome = execute_run(spec, registry, benchmark, *space, &logger);
     const std::lock_guard<std::mutex> lock(write_mutex);
-    store.add_run(job.algorithm->label, std::string(bench::dataset_name(job.dataset)), outcome, spec.budget);
+    store.add_run(job.algorithm->label, dataset, outcome, spec.budget);
+    std::filesystem::remove(spec.environment.checkpoint_path);  // the run is stored; its checkpoint is done
     ++finished;
     ++report.executed;
     if (progress) progress(finished, report.total_runs);
-  });
+  };
+  parallel_for(jobs.size(), threads, [&](std::size_t i) { run_job(jobs[i]); });
+  for (const Job& job : training_jobs) run_job(job);
   report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

@@ -1,5 +1,6 @@
 // nas search: one or many independent runs of one searcher on one dataset.
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -47,6 +48,8 @@ void add_search_command(CLI::App& app) {
     int runs = 1;
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     bool json = false;
+    std::string data, device = "cpu", checkpoint;
+    int torch_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("search", "Run a searcher on a benchmark (one run, or --runs N seeded runs)");
@@ -63,12 +66,18 @@ void add_search_command(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "Independent runs")->check(CLI::Range(1, 1000000))->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads across runs")->check(CLI::Range(1, 1024))->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->add_option("--data", o->data, "Weight-sharing searches: image data folder (default: $NAS_DATA)");
+  cmd->add_option("--device", o->device, "Weight-sharing searches: cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--torch-threads", o->torch_threads, "Weight-sharing searches: LibTorch CPU threads")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--checkpoint", o->checkpoint, "Weight-sharing searches: checkpoint file (resumes if present)");
   cmd->callback([o] {
     const auto started = std::chrono::steady_clock::now();
     const bench::Space space_id = bench::parse_space(o->space);
     const bench::Dataset dataset = bench::parse_dataset(o->dataset);
-    const algorithms::SearcherRegistry registry = experiments::make_registry(o->plugins);
-    registry.get(o->algo);  // fail early on an unknown name
+    const algorithms::SearcherRegistry registry = experiments::make_registry_for(o->algo, o->plugins);
+    const bool weight_sharing = registry.get(o->algo).family == "weight-sharing";  // fails early on an unknown name
     const bench::Benchmark benchmark =
         o->bench_file.empty() ? bench::Benchmark::open_default(space_id) : bench::Benchmark::open(o->bench_file);
     if (benchmark.space() != space_id) throw Error("--bench holds a " + std::string(bench::space_name(benchmark.space())) + " benchmark, but --space is " + o->space);
@@ -79,6 +88,14 @@ void add_search_command(CLI::App& app) {
     base.config = experiments::algorithm_config(o->algo, o->sets);
     registry.get(o->algo).resolve(base.config);  // validate keys and types before any run
     base.dataset = dataset;
+    base.environment.data_root = o->data;
+    if (base.environment.data_root.empty()) {
+      if (const char* env = std::getenv("NAS_DATA")) base.environment.data_root = env;
+    }
+    base.environment.device = o->device;
+    base.environment.threads = o->torch_threads;
+    base.environment.checkpoint_path = o->checkpoint;
+    if (weight_sharing && o->runs > 1 && !o->checkpoint.empty()) throw Error("--checkpoint is for a single run");
     if (o->budget_queries) {
       if (*o->budget_queries <= 0) throw Error("--budget-queries must be positive");
       base.budget.queries = *o->budget_queries;
@@ -89,7 +106,8 @@ void add_search_command(CLI::App& app) {
     }
 
     std::vector<experiments::RunOutcome> outcomes(static_cast<std::size_t>(o->runs));
-    experiments::parallel_for(outcomes.size(), o->threads, [&](std::size_t i) {
+    // Weight-sharing runs already use every LibTorch thread: run them one after another.
+    experiments::parallel_for(outcomes.size(), weight_sharing ? 1 : o->threads, [&](std::size_t i) {
       experiments::RunSpec spec = base;
       spec.seed = o->seed + i;
       outcomes[i] = experiments::execute_run(spec, registry, benchmark, *space);
@@ -114,6 +132,11 @@ void add_search_command(CLI::App& app) {
       out["simulated_seconds"] = r.simulated_seconds;
       out["wall_seconds"] = wall;
       out["notes"] = r.notes;
+      if (weight_sharing) {
+        out["device"] = r.device;
+        out["search_wall_seconds"] = r.search_wall_seconds;
+        out["epochs"] = r.epochs.size();
+      }
     } else {
       std::vector<double> tests, valids;
       Json runs = Json::array();

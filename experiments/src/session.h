@@ -8,7 +8,14 @@
 
 namespace nas::experiments {
 
-/// The built-in searchers plus those of each plugin path (loaded in order).
-algorithms::SearcherRegistry make_registry(const std::vector<std::string>& plugins);
+/// The built-in searchers plus those of each plugin path (loaded in order). With
+/// `with_weight_sharing`, also the weight-sharing searchers (this loads LibTorch, ~0.5 s).
+algorithms::SearcherRegistry make_registry(const std::vector<std::string>& plugins, bool with_weight_sharing = false);
+
+/// Like make_registry, loading the weight-sharing searchers only if `algorithm` is not found otherwise.
+algorithms::SearcherRegistry make_registry_for(const std::string& algorithm, const std::vector<std::string>& plugins);
+
+/// Path of libnas_weight_sharing (NAS_LIB_DIR, else the lib folder beside the executable's bin/).
+std::string weight_sharing_library();
 
 }  // namespace nas::experiments

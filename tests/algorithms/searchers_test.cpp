@@ -78,7 +78,7 @@ class Scripted final : public QuerySearcher {
 
 TEST(QuerySearcher, IncumbentTrajectoryAndBudgets) {
   const auto space = bench::make_search_space(bench::Space::Topology);
-  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 4}, 12};
+  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 4}, 12, {}};
   Scripted searcher({1651, 13714, 0, 6111});  // chance-level cell, best valid cell, two others
   Rng rng(4);
   SearchCallbacks callbacks;
@@ -110,7 +110,7 @@ TEST(Rea, InitialPopulationIsRandomThenChildrenAreMutationsOfTournamentWinners) 
     void on_evaluation(const Evaluation& e, const TrajectoryPoint&) override { archs.push_back(e.arch); }
   } recorder;
   RegularizedEvolution rea({10, 3});
-  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar100, {0, 200}, 12};
+  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar100, {0, 200}, 12, {}};
   Rng rng(5);
   rea.search(task, rng, recorder);
   ASSERT_EQ(recorder.archs.size(), 200u);
@@ -126,7 +126,7 @@ TEST(Rea, InitialPopulationIsRandomThenChildrenAreMutationsOfTournamentWinners) 
 TEST(Reinforce, PolicyConcentratesOnRewardedChoices) {
   const auto space = bench::make_search_space(bench::Space::Topology);
   Reinforce reinforce({0.01, 0.9});
-  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 2000}, 12};
+  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 2000}, 12, {}};
   Rng rng(6);
   SearchCallbacks callbacks;
   reinforce.search(task, rng, callbacks);

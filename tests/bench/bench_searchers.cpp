@@ -15,7 +15,7 @@ void BM_SearchRun(benchmark::State& state, const char* algorithm, bench::Dataset
   algorithms::SearcherRegistry registry;
   algorithms::register_builtin_searchers(registry);
   const auto space = bench::make_search_space(bench::Space::Topology);
-  algorithms::SearchTask task{space.get(), &shipped, dataset, {budget, 0}, 12};
+  algorithms::SearchTask task{space.get(), &shipped, dataset, {budget, 0}, 12, {}};
   algorithms::SearchCallbacks callbacks;
   std::uint64_t seed = 0;
   std::int64_t queries = 0;

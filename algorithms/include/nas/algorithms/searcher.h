@@ -32,6 +32,14 @@ struct Budget {
   std::int64_t queries = 0;   ///< number of evaluations
 };
 
+/// Where a weight-sharing search trains (ignored by query-based searchers).
+struct TrainingEnvironment {
+  std::string data_root;        ///< folder of the image data set (--data or NAS_DATA)
+  std::string device = "cpu";   ///< cpu, cuda, cuda:N
+  int threads = 0;              ///< LibTorch CPU threads (0: all cores)
+  std::string checkpoint_path;  ///< where to checkpoint at epoch ends and resume from ("" = none)
+};
+
 /// What to search.
 struct SearchTask {
   const bench::SearchSpace* space = nullptr;
@@ -40,6 +48,7 @@ struct SearchTask {
   Budget budget;
   /// The schedule whose validation accuracy a search sees (NATS-Bench's proxy: hp 12).
   int search_hp = 12;
+  TrainingEnvironment environment;
 };
 
 /// One simulated evaluation made by a query-based searcher.
@@ -59,6 +68,18 @@ struct TrajectoryPoint {
   double incumbent_valid_accuracy = 0;
 };
 
+/// One epoch of a weight-sharing search, for logs and the results store.
+struct EpochRecord {
+  int epoch = 0;
+  double train_loss = 0, train_accuracy = 0;  ///< weight step, mean over the epoch
+  double arch_loss = 0, arch_accuracy = 0;    ///< architecture step (0 when the method has none)
+  double valid_accuracy = 0;                  ///< of the current derived arch / supernet on the valid set
+  ArchId derived_arch = 0;
+  double tau = 0;                             ///< Gumbel temperature (GDAS), else 0
+  double seconds = 0;                         ///< wall time of the epoch
+  std::vector<std::vector<double>> arch_probabilities;  ///< per decision, softmax of the arch parameters
+};
+
 struct SearchResult {
   ArchId arch = 0;              ///< the architecture the search settles on
   double valid_accuracy = 0;    ///< its validation accuracy as the search saw it
@@ -66,6 +87,9 @@ struct SearchResult {
   std::int64_t queries = 0;
   std::vector<TrajectoryPoint> trajectory;
   std::vector<std::string> notes;  ///< what the user should know (e.g. a fidelity the data lacks)
+  std::vector<EpochRecord> epochs; ///< weight-sharing searches: one record per epoch
+  double search_wall_seconds = 0;  ///< weight-sharing searches: training time
+  std::string device;              ///< weight-sharing searches: where it trained
 };
 
 /// Hooks a caller passes in; every one is optional.
@@ -73,6 +97,8 @@ class SearchCallbacks {
  public:
   virtual ~SearchCallbacks() = default;
   virtual void on_evaluation(const Evaluation& /*evaluation*/, const TrajectoryPoint& /*state*/) {}
+  /// After each epoch of a weight-sharing search (after its checkpoint is written).
+  virtual void on_epoch(const EpochRecord& /*record*/) {}
   /// Polled before every evaluation; true ends the search early.
   virtual bool stop_requested() { return false; }
 };

@@ -1,0 +1,130 @@
+// Weight-sharing searchers: the shared machinery (LibTorch).
+//
+// A weight-sharing searcher trains a supernet on real images and derives an architecture from it.
+// WeightSharingSearcher implements Searcher::search() as the epoch loop every NATS-Bench method
+// shares (reference §5.0): choose the device and threads, load the search data, build the supernet
+// and optimizers (subclass), then per epoch: set the schedule (learning rate, tau), run one training
+// step per batch (subclass: weight step, then architecture step), derive the current architecture
+// and its validation accuracy (subclass), checkpoint, and report an EpochRecord to the callbacks.
+// Checkpoints hold everything a search's future depends on (model, optimizers, the subclass's
+// state, the epoch), and every random stream is re-seeded from (run seed, epoch), so a search
+// resumed from a checkpoint ends exactly as an uninterrupted one (same device and thread count).
+//
+// These searchers live in libnas_weight_sharing, which `nas` loads on demand (like a plugin), so
+// benchmark queries and query-based searches never load LibTorch.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "nas/algorithms/config.h"
+#include "nas/algorithms/registry.h"
+#include "nas/algorithms/searcher.h"
+#include "nas/supernet/data.h"
+
+namespace nas::algorithms {
+
+/// Settings every weight-sharing searcher has; defaults are NATS-Bench's (reference §5.0).
+struct WeightSharingSettings {
+  int epochs = 100;
+  int batch_size = 64;
+  int valid_batch_size = 512;
+  int max_batches_per_epoch = 0;  ///< 0: whole epochs; N: stop each epoch after N batches (quick runs)
+  int max_valid_batches = 0;      ///< 0: the whole valid set for the end-of-epoch evaluation
+  double w_lr = 0.025;
+  double w_lr_min = 0.001;
+  double w_momentum = 0.9;
+  double w_weight_decay = 5e-4;
+  bool w_nesterov = true;
+  double w_grad_clip = 5.0;
+  double a_lr = 3e-4;
+  double a_beta1 = 0.5;
+  double a_beta2 = 0.999;
+  double a_weight_decay = 1e-3;
+  double a_eps = 1e-8;
+  int channels = 16;
+  int cells_per_stage = 5;
+  bool track_running_stats = false;
+};
+
+/// Declares the common keys on a searcher's Config (which derives from WeightSharingSettings).
+template <typename Config>
+void describe_weight_sharing(ConfigBinder<Config>& b) {
+  b.field("epochs", &Config::epochs, "Search epochs");
+  b.field("batch_size", &Config::batch_size, "Batch size of the weight and architecture steps");
+  b.field("valid_batch_size", &Config::valid_batch_size, "Batch size of the validation passes");
+  b.field("max_batches_per_epoch", &Config::max_batches_per_epoch, "0: whole epochs; N: N batches per epoch");
+  b.field("max_valid_batches", &Config::max_valid_batches, "0: whole valid set at each epoch end; N: N batches");
+  b.field("w_lr", &Config::w_lr, "Weight SGD learning rate (cosine per epoch to w_lr_min)");
+  b.field("w_lr_min", &Config::w_lr_min, "Final weight learning rate");
+  b.field("w_momentum", &Config::w_momentum, "Weight SGD momentum");
+  b.field("w_weight_decay", &Config::w_weight_decay, "Weight decay of the weights");
+  b.field("w_nesterov", &Config::w_nesterov, "Nesterov momentum for the weights");
+  b.field("w_grad_clip", &Config::w_grad_clip, "Gradient-norm clip of the weights (0: none)");
+  b.field("a_lr", &Config::a_lr, "Architecture Adam learning rate");
+  b.field("a_beta1", &Config::a_beta1, "Architecture Adam beta1");
+  b.field("a_beta2", &Config::a_beta2, "Architecture Adam beta2");
+  b.field("a_weight_decay", &Config::a_weight_decay, "Architecture Adam weight decay");
+  b.field("a_eps", &Config::a_eps, "Architecture Adam epsilon");
+  b.field("channels", &Config::channels, "Supernet stem channels C");
+  b.field("cells_per_stage", &Config::cells_per_stage, "Supernet cells per stage N");
+  b.field("track_running_stats", &Config::track_running_stats, "BN running statistics in the search cells");
+}
+
+/// Statistics of one training step (means over the batch).
+struct StepStats {
+  double train_loss = 0, train_accuracy = 0;
+  double arch_loss = 0, arch_accuracy = 0;
+};
+
+/// Top-1 accuracy in percent of logits against labels.
+double top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels);
+
+/// Cosine schedule stepped per epoch: lr_min + (lr - lr_min) * (1 + cos(pi * epoch / epochs)) / 2.
+double cosine_learning_rate(int epoch, int epochs, double lr, double lr_min);
+/// Sets the learning rate of every parameter group of an optimizer.
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+class WeightSharingSearcher : public Searcher {
+ public:
+  explicit WeightSharingSearcher(const WeightSharingSettings& settings);
+  SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
+
+ protected:
+  struct Context {
+    const SearchTask* task = nullptr;
+    torch::Device device = torch::kCPU;
+    const supernet::SearchData* data = nullptr;
+    int num_classes = 0;
+    int in_channels = 3;
+    std::uint64_t seed = 0;
+  };
+  /// Creates the supernet and optimizers (deterministic in ctx.seed).
+  virtual void build(const Context& ctx) = 0;
+  /// Called before each epoch's steps (schedules); `generator` is this epoch's seeded stream.
+  virtual void begin_epoch(int epoch, int epochs, torch::Generator& generator) = 0;
+  /// One step: weight update on batch.train_*, architecture update on batch.arch_*.
+  virtual StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) = 0;
+  /// After each epoch (or once more at the end with final = true): the architecture the method
+  /// derives now and its validation accuracy (percent) on `valid` (test transform).
+  virtual ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                        double* valid_accuracy) = 0;
+  /// The method's state beyond the epoch counter, for checkpoints.
+  virtual void save(torch::serialize::OutputArchive& archive) const = 0;
+  virtual void load(torch::serialize::InputArchive& archive) = 0;
+  /// Per decision, the method's current probabilities over choices (empty if it has none).
+  virtual std::vector<std::vector<double>> arch_probabilities() const { return {}; }
+  virtual double tau() const { return 0; }
+
+  const WeightSharingSettings& settings() const { return settings_; }
+
+ private:
+  WeightSharingSettings settings_;
+};
+
+/// Registers darts-v1, darts-v2, gdas, setn, enas and random-ws (RSPS).
+void register_weight_sharing_searchers(SearcherRegistry& registry);
+
+}  // namespace nas::algorithms

@@ -1,0 +1,156 @@
+// The epoch loop shared by the weight-sharing searchers: data, device, checkpoints, records.
+#include "nas/algorithms/weight_sharing.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "nas/benchmark_api/error.h"
+#include "nas/supernet/device.h"
+
+namespace nas::algorithms {
+namespace {
+
+supernet::DataName data_of(bench::Dataset dataset) {
+  switch (dataset) {
+    case bench::Dataset::Cifar10:
+    case bench::Dataset::Cifar10Valid: return supernet::DataName::Cifar10;
+    case bench::Dataset::Cifar100: return supernet::DataName::Cifar100;
+    case bench::Dataset::ImageNet16_120: return supernet::DataName::ImageNet16_120;
+  }
+  return supernet::DataName::Cifar10;
+}
+
+// Seeds of the per-epoch random streams: a function of (run seed, epoch, purpose) only, so a resumed
+// search draws exactly what an uninterrupted one would.
+std::uint64_t stream_seed(std::uint64_t run_seed, int epoch, std::uint64_t purpose) {
+  std::uint64_t x = run_seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) * 0xbf58476d1ce4e5b9ULL + purpose;
+  x ^= x >> 31;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 29;
+  return x;
+}
+
+constexpr std::uint64_t kDataStream = 1, kMethodStream = 2, kDeriveStream = 3;
+
+void validate(const WeightSharingSettings& s) {
+  auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw Error("weight-sharing settings: " + what);
+  };
+  require(s.epochs >= 1, "epochs must be at least 1");
+  require(s.batch_size >= 1 && s.valid_batch_size >= 1, "batch sizes must be positive");
+  require(s.max_batches_per_epoch >= 0 && s.max_valid_batches >= 0, "batch limits must be >= 0");
+  require(s.w_lr > 0 && s.w_lr_min >= 0 && s.w_lr_min <= s.w_lr, "need 0 <= w_lr_min <= w_lr, w_lr > 0");
+  require(s.a_lr > 0, "a_lr must be positive");
+  require(s.channels >= 1 && s.cells_per_stage >= 1, "channels and cells_per_stage must be positive");
+}
+
+}  // namespace
+
+double top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels) {
+  const auto correct = logits.argmax(1).eq(labels).sum().item<std::int64_t>();
+  return 100.0 * static_cast<double>(correct) / static_cast<double>(labels.size(0));
+}
+
+double cosine_learning_rate(int epoch, int epochs, double lr, double lr_min) {
+  return lr_min + (lr - lr_min) * (1 + std::cos(M_PI * epoch / epochs)) / 2;
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
+}
+
+WeightSharingSearcher::WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {
+  validate(settings_);
+}
+
+SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
+  if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
+  if (task.space->space() != bench::Space::Topology) {
+    throw Error("this weight-sharing searcher searches the topology space (tss)");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const TrainingEnvironment& env = task.environment;
+  if (env.data_root.empty()) throw Error("a weight-sharing search needs image data: give --data DIR or set NAS_DATA");
+
+  Context ctx;
+  ctx.task = &task;
+  ctx.device = supernet::select_device(env.device);
+  supernet::set_cpu_threads(env.threads);
+  const supernet::SearchData data = supernet::load_search_data(data_of(task.dataset), env.data_root);
+  ctx.data = &data;
+  ctx.num_classes = data.train_pool.num_classes;
+  ctx.in_channels = static_cast<int>(data.train_pool.images.size(1));
+  ctx.seed = rng.next_u64();
+  build(ctx);
+
+  SearchResult result;
+  result.device = supernet::describe_device(ctx.device);
+  int first_epoch = 0;
+  if (!env.checkpoint_path.empty() && std::filesystem::exists(env.checkpoint_path)) {
+    torch::serialize::InputArchive archive;
+    try {
+      archive.load_from(env.checkpoint_path, ctx.device);
+      torch::Tensor epoch;
+      archive.read("epoch", epoch);
+      first_epoch = static_cast<int>(epoch.item<std::int64_t>());
+      load(archive);
+    } catch (const c10::Error& e) {
+      throw Error("cannot resume from checkpoint " + env.checkpoint_path + ": it is damaged or from another config");
+    }
+    result.notes.push_back("resumed from the checkpoint at the end of epoch " + std::to_string(first_epoch));
+  }
+
+  const supernet::EvalBatchStream valid(data.arch_pool(), data.valid, data.normalization, settings_.valid_batch_size,
+                                        ctx.device);
+  for (int epoch = first_epoch; epoch < settings_.epochs; ++epoch) {
+    const auto epoch_started = std::chrono::steady_clock::now();
+    torch::Generator generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kMethodStream));
+    begin_epoch(epoch, settings_.epochs, generator);
+    supernet::SearchBatchStream stream(data, settings_.batch_size, ctx.device, stream_seed(ctx.seed, epoch, kDataStream));
+    StepStats sum;
+    int steps = 0;
+    while (auto batch = stream.next()) {
+      const StepStats s = train_step(*batch, generator);
+      sum.train_loss += s.train_loss;
+      sum.train_accuracy += s.train_accuracy;
+      sum.arch_loss += s.arch_loss;
+      sum.arch_accuracy += s.arch_accuracy;
+      ++steps;
+      if (settings_.max_batches_per_epoch > 0 && steps >= settings_.max_batches_per_epoch) break;
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    if (steps > 0) {
+      record.train_loss = sum.train_loss / steps;
+      record.train_accuracy = sum.train_accuracy / steps;
+      record.arch_loss = sum.arch_loss / steps;
+      record.arch_accuracy = sum.arch_accuracy / steps;
+    }
+    torch::Generator derive_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kDeriveStream));
+    record.derived_arch = derive(valid, settings_.max_valid_batches, false, derive_generator, &record.valid_accuracy);
+    record.tau = tau();
+    record.arch_probabilities = arch_probabilities();
+
+    if (!env.checkpoint_path.empty()) {
+      torch::serialize::OutputArchive archive;
+      archive.write("epoch", torch::tensor(static_cast<std::int64_t>(epoch + 1)));
+      save(archive);
+      const std::string temporary = env.checkpoint_path + ".tmp";
+      archive.save_to(temporary);
+      std::filesystem::rename(temporary, env.checkpoint_path);  // atomic: a kill never leaves half a checkpoint
+    }
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
+    result.epochs.push_back(record);
+    callbacks.on_epoch(record);
+    if (callbacks.stop_requested()) break;
+  }
+
+  torch::Generator final_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, settings_.epochs, kDeriveStream));
+  result.arch = derive(valid, settings_.max_valid_batches, true, final_generator, &result.valid_accuracy);
+  result.search_wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace nas::algorithms

@@ -1,0 +1,113 @@
+// Image data for weight-sharing search: readers for the formats users have, the benchmark's splits
+// and transforms, and batch streams that keep the next batch ready while the current one trains.
+//
+//   const SearchData data = load_search_data(DataName::Cifar10, "/data/cifar10", /*seed=*/0);
+//   SearchBatchStream stream(data, /*batch=*/64, torch::kCPU, /*seed=*/7);   // one epoch per reset()
+//   while (auto batch = stream.next()) { batch->train_images; batch->arch_images; ... }
+//   EvalBatchStream valid(data.valid, data.normalization, 512, torch::kCPU);
+//
+// Formats (auto-detected under the data root, see README "Data sets"):
+//   CIFAR-10   data_batch_{1..5}.bin + test_batch.bin (binary), or cifar-10-batches-py/ (pickles)
+//   CIFAR-100  train.bin + test.bin (binary), or cifar-100-python/ (pickles; fine labels)
+//   ImageNet16-120  train_data_batch_{1..10} + val_data (downsampled-ImageNet pickles, 1-based
+//              labels, classes 1..120 kept)
+//   Fashion-MNIST  {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (Debian dataset-fashion-mnist)
+// A missing or malformed file is a nas::Error naming the file and what was expected.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nas::supernet {
+
+enum class DataName { Cifar10, Cifar100, ImageNet16_120, FashionMnist };
+/// "cifar10", "cifar100", "ImageNet16-120", "fashion-mnist"; parse throws nas::Error.
+std::string data_name(DataName name);
+DataName parse_data_name(const std::string& text);
+
+/// Decoded images: uint8 [N, C, H, W] contiguous, labels int64 [N] in [0, num_classes).
+struct LabeledImages {
+  torch::Tensor images;
+  torch::Tensor labels;
+  int num_classes = 0;
+  std::int64_t size() const { return labels.size(0); }
+};
+
+/// Per-channel mean and std (in [0, 1] units) and the training augmentation of a data set.
+struct Normalization {
+  std::vector<float> mean, std;
+  int crop_padding = 4;  ///< random crop after zero padding (CIFAR 4, ImageNet16 2, Fashion-MNIST 2)
+  bool horizontal_flip = true;
+};
+Normalization normalization_of(DataName name);
+
+LabeledImages read_train_images(DataName name, const std::string& root);
+LabeledImages read_test_images(DataName name, const std::string& root);
+
+/// The three index sets of a search (reference §5.0), all into `pool`:
+///   train: the weight-training part; arch: the architecture part (drawn with replacement, with the
+///   training augmentation); valid: the set candidates are ranked on (test transform).
+/// CIFAR-10: pool = train set, train / arch = NATS-Bench's cifar-split halves (random.seed(1021)),
+/// valid = arch. CIFAR-100, ImageNet16-120: train = train set; arch = valid = x-valid half of the
+/// test set. Fashion-MNIST (no benchmark): train = train set; arch = valid = a seeded half of test.
+struct SearchData {
+  DataName name;
+  LabeledImages train_pool, eval_pool;  ///< eval_pool holds the arch/valid images where they differ
+  std::vector<std::int64_t> train, arch, valid;  ///< train indexes train_pool; arch/valid index arch_pool()
+  bool arch_from_train_pool = false;             ///< CIFAR-10: arch/valid come from train_pool
+  Normalization normalization;
+  const LabeledImages& arch_pool() const { return arch_from_train_pool ? train_pool : eval_pool; }
+};
+SearchData load_search_data(DataName name, const std::string& root);
+
+/// NATS-Bench's CIFAR-10 train/valid split (25k/25k): CPython random.seed(1021), shuffle
+/// range(50000), first half sorted = train, second half sorted = valid.
+std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> cifar10_search_split();
+
+struct SearchBatch {
+  torch::Tensor train_images, train_labels;  ///< float [B, C, H, W] normalized, augmented; int64 [B]
+  torch::Tensor arch_images, arch_labels;
+};
+
+/// One epoch = the train indices shuffled, in batches (the last one may be smaller); each train
+/// sample is paired with an arch sample drawn uniformly with replacement. Augmentation (flip, padded
+/// random crop) runs as batched tensor ops; a background thread prepares the next batch.
+/// Deterministic for a seed (independent of timing).
+class SearchBatchStream {
+ public:
+  SearchBatchStream(const SearchData& data, int batch_size, torch::Device device, std::uint64_t seed);
+  ~SearchBatchStream();
+  /// Starts the next epoch.
+  void reset();
+  /// The next batch of the epoch, or nullopt at its end.
+  std::optional<SearchBatch> next();
+  std::int64_t batches_per_epoch() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The valid set with the test transform, in fixed order (batch 512 in the reference).
+class EvalBatchStream {
+ public:
+  EvalBatchStream(const LabeledImages& pool, std::vector<std::int64_t> indices, const Normalization& norm,
+                  int batch_size, torch::Device device);
+  std::int64_t num_batches() const;
+  /// Batch k (images float normalized, labels int64); cycles when k >= num_batches().
+  std::pair<torch::Tensor, torch::Tensor> batch(std::int64_t k) const;
+
+ private:
+  const LabeledImages* pool_;
+  std::vector<std::int64_t> indices_;
+  Normalization norm_;
+  int batch_size_;
+  torch::Device device_;
+};
+
+}  // namespace nas::supernet
