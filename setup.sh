@@ -10,7 +10,7 @@ packages=(
   libtorch-dev libeigen3-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   libbz2-dev libzstd-dev libsqlite3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev gnuplot-nox
+  clang libclang-rt-14-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -72,9 +73,13 @@ TEST(Search, ReaAndReinforceBeatRandomSearchOver500Runs) {
 
 TEST(Search, ListShowsEverySearcherWithItsConfig) {
   const auto list = json_of(nas("list --json"));
-  std::vector<std::string> names;
-  for (const auto& a : list["algorithms"]) names.push_back(a["name"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"bohb", "random", "rea", "reinforce"}));
+  std::map<std::string, std::string> family;
+  for (const auto& a : list["algorithms"]) family[a["name"]] = a["family"];
+  for (const char* name : {"random", "rea", "reinforce", "bohb"}) EXPECT_EQ(family[name], "query-based") << name;
+  // The weight-sharing searchers come from libnas_weight_sharing (built with LibTorch).
+  for (const char* name : {"darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas"}) {
+    EXPECT_EQ(family[name], "weight-sharing") << name;
+  }
   for (const auto& a : list["algorithms"]) {
     if (a["name"] == "rea") {
       EXPECT_EQ(a["config"][0]["key"], "population");

@@ -64,8 +64,10 @@ class ConfigBinder {
   /// `owner` names the thing configured in error messages (e.g. "searcher rea").
   explicit ConfigBinder(std::string owner) : owner_(std::move(owner)) {}
 
-  template <typename T>
-  ConfigBinder& field(const std::string& key, T Config::*member, const std::string& help) {
+  /// Declares a key bound to a member of Config (or of a base class of Config).
+  template <typename T, typename Owner>
+  ConfigBinder& field(const std::string& key, T Owner::*member, const std::string& help) {
+    static_assert(std::is_base_of_v<Owner, Config>, "the member must belong to the Config or a base of it");
     static_assert(std::is_same_v<T, int> || std::is_same_v<T, double> || std::is_same_v<T, bool> ||
                       std::is_same_v<T, std::string> || std::is_same_v<T, std::int64_t>,
                   "config fields are int, int64, double, bool or string");

@@ -1,18 +1,23 @@
 // Image data for weight-sharing search: readers for the formats users have, the benchmark's splits
 // and transforms, and batch streams that keep the next batch ready while the current one trains.
 //
-//   const SearchData data = load_search_data(DataName::Cifar10, "/data/cifar10", /*seed=*/0);
+//   const SearchData data = load_search_data(DataName::Cifar10, "/data/cifar10");
 //   SearchBatchStream stream(data, /*batch=*/64, torch::kCPU, /*seed=*/7);   // one epoch per reset()
 //   while (auto batch = stream.next()) { batch->train_images; batch->arch_images; ... }
-//   EvalBatchStream valid(data.valid, data.normalization, 512, torch::kCPU);
+//   EvalBatchStream valid(data.arch_pool(), data.valid, data.normalization, 512, torch::kCPU);
 //
 // Formats (auto-detected under the data root, see README "Data sets"):
 //   CIFAR-10   data_batch_{1..5}.bin + test_batch.bin (binary), or cifar-10-batches-py/ (pickles)
 //   CIFAR-100  train.bin + test.bin (binary), or cifar-100-python/ (pickles; fine labels)
 //   ImageNet16-120  train_data_batch_{1..10} + val_data (downsampled-ImageNet pickles, 1-based
 //              labels, classes 1..120 kept)
-//   Fashion-MNIST  {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (Debian dataset-fashion-mnist)
-// A missing or malformed file is a nas::Error naming the file and what was expected.
+//   Fashion-MNIST  {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (Debian dataset-fashion-mnist),
+//              or the same files gunzipped
+// Each format is looked for in the root itself and in its usual folder name below it (for example
+// ROOT/cifar-10-batches-py, ROOT/cifar-100-python, ROOT/fashion-mnist); when nothing is found the
+// error lists every place tried. A missing or malformed file (truncated, wrong size, wrong magic, a
+// label out of range, an unreadable pickle) is a nas::Error naming the file and what was expected.
+// The readers accept any number of images in a well-formed file, not only the official counts.
 #pragma once
 
 #include <torch/torch.h>
@@ -55,6 +60,12 @@ LabeledImages read_test_images(DataName name, const std::string& root);
 /// CIFAR-10: pool = train set, train / arch = NATS-Bench's cifar-split halves (random.seed(1021)),
 /// valid = arch. CIFAR-100, ImageNet16-120: train = train set; arch = valid = x-valid half of the
 /// test set. Fashion-MNIST (no benchmark): train = train set; arch = valid = a seeded half of test.
+///
+/// x-valid of CIFAR-100 / ImageNet16-120: read from NATS-Bench's own file when it is in the root
+/// (ROOT/cifar100-test-split.txt, ROOT/imagenet-16-120-test-split.txt, JSON {"xvalid": ["int",
+/// ["1", ...]], "xtest": [...]}); otherwise a reproducible stand-in that is NOT the official one: the
+/// sorted first half of CPython's random.seed(0) shuffle of range(#test) (also Fashion-MNIST's half).
+/// `split_source` says which was used, for result records.
 struct SearchData {
   DataName name;
   LabeledImages train_pool, eval_pool;  ///< eval_pool holds the arch/valid images where they differ
@@ -62,11 +73,14 @@ struct SearchData {
   bool arch_from_train_pool = false;             ///< CIFAR-10: arch/valid come from train_pool
   Normalization normalization;
   const LabeledImages& arch_pool() const { return arch_from_train_pool ? train_pool : eval_pool; }
+  std::string split_source;  ///< where train/arch/valid came from (official file, NATS seed, derived)
 };
 SearchData load_search_data(DataName name, const std::string& root);
 
 /// NATS-Bench's CIFAR-10 train/valid split (25k/25k): CPython random.seed(1021), shuffle
-/// range(50000), first half sorted = train, second half sorted = valid.
+/// range(50000), first half sorted = train, second half sorted = valid. The indices refer to record
+/// positions as stored: the shared CIFAR-10 copy (shared/data/cifar10) is not in the official record
+/// order, so there they select different (equally random) images than NATS-Bench's halves.
 std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> cifar10_search_split();
 
 struct SearchBatch {
@@ -77,7 +91,9 @@ struct SearchBatch {
 /// One epoch = the train indices shuffled, in batches (the last one may be smaller); each train
 /// sample is paired with an arch sample drawn uniformly with replacement. Augmentation (flip, padded
 /// random crop) runs as batched tensor ops; a background thread prepares the next batch.
-/// Deterministic for a seed (independent of timing).
+/// Deterministic for a seed (independent of timing): epoch e's order and batch k's arch draws, flips
+/// and crops derive from (seed, e, k) alone. The constructor starts the first epoch; `data` must
+/// outlive the stream. Batches are contiguous float NCHW on `device`.
 class SearchBatchStream {
  public:
   SearchBatchStream(const SearchData& data, int batch_size, torch::Device device, std::uint64_t seed);
@@ -93,7 +109,18 @@ class SearchBatchStream {
   std::unique_ptr<Impl> impl_;
 };
 
-/// The valid set with the test transform, in fixed order (batch 512 in the reference).
+/// ToTensor + Normalize: uint8 [B, C, H, W] -> float (x / 255 - mean) / std, contiguous.
+torch::Tensor normalize_images(const torch::Tensor& images, const Normalization& norm);
+
+/// The training augmentation with explicit parameters (the streams draw them; exposed for tests and
+/// custom pipelines): per image b, mirror left-right if flip[b] != 0, zero-pad by `padding`, and crop
+/// H x W with the top-left corner at (offset_y[b], offset_x[b]), each in [0, 2 * padding]. Same
+/// dtype and shape as `images` [B, C, H, W]; offsets (padding, padding) without flip is the identity.
+torch::Tensor flip_and_crop(const torch::Tensor& images, const torch::Tensor& flip, const torch::Tensor& offset_y,
+                            const torch::Tensor& offset_x, int padding);
+
+/// The valid set with the test transform, in fixed order (batch 512 in the reference). `pool` must
+/// outlive the stream.
 class EvalBatchStream {
  public:
   EvalBatchStream(const LabeledImages& pool, std::vector<std::int64_t> indices, const Normalization& norm,

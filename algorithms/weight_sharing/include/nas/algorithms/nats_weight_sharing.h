@@ -1,0 +1,187 @@
+// The six NATS-Bench weight-sharing searchers of the topology space (reference §5.0):
+//
+//   darts-v1   joint (softmax-weighted) supernet; weight step, then a first-order architecture step
+//   darts-v2   as darts-v1, with the unrolled second-order architecture gradient (finite-difference
+//              Hessian-vector product)
+//   gdas       hard Gumbel-softmax sampling (one op per edge runs), tau 10 -> 0.1 over the epochs
+//   setn       weight step on a uniformly random cell; architecture step in joint mode; final cell:
+//              best on one valid batch each among the 100 most probable cells
+//   random-ws  RSPS: every cell samples its own ops per step; final cell: best of 100 random cells
+//   enas       weight step on cells sampled from an LSTM controller, which is trained with
+//              REINFORCE after each epoch; final cell: best of 100 controller samples
+//
+// All derive an arch of the benchmark, so the result is looked up like a query-based search's.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "nas/algorithms/enas_controller.h"
+#include "nas/algorithms/weight_sharing.h"
+#include "nas/supernet/topology_supernet.h"
+
+namespace nas::algorithms {
+
+/// DARTS-V2's unrolled architecture gradient (reference `backward_step_unrolled`), written into
+/// alpha's .grad: dalpha = grad_alpha L_arch(w', alpha) - lr * H with
+///   w' = w - lr * (momentum * m + grad_w L_train(w) + wd * w)   (lr, momentum, wd, m: the SGD's)
+///   H  = (grad_alpha L_train(w + R v) - grad_alpha L_train(w - R v)) / (2 R),
+///   v  = grad_w' L_arch(w'),  R = hessian_step / |v|  (the reference: 0.01).
+/// The network runs in joint mode; its weights are left as they were. Returns L_arch(w').
+torch::Tensor darts_unrolled_arch_gradient(supernet::TopologySupernet& net, torch::optim::SGD& w_optimizer,
+                                           const torch::Tensor& train_images, const torch::Tensor& train_labels,
+                                           const torch::Tensor& arch_images, const torch::Tensor& arch_labels,
+                                           double hessian_step = 0.01);
+
+/// Supernet + weight SGD + architecture Adam, and the steps every method composes.
+class SupernetSearcher : public WeightSharingSearcher {
+ public:
+  using WeightSharingSearcher::WeightSharingSearcher;
+
+  supernet::TopologySupernet& network() { return net_; }
+
+ protected:
+  void build(const Context& ctx) override;
+  void begin_epoch(int epoch, int epochs, torch::Generator& generator) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+  std::vector<std::vector<double>> arch_probabilities() const override;
+
+  /// SGD step on the weights in the current mode (alpha receives no gradient).
+  void weight_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats);
+  /// Adam step on alpha from the cross-entropy on the batch in the current mode.
+  void arch_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats);
+  /// Top-1 (percent) of a fixed cell on valid batches [first, first + count) (count 0: all).
+  double evaluate_arch(const bench::TssArch& arch, const supernet::EvalBatchStream& valid, std::int64_t first,
+                       std::int64_t count);
+  /// The best of `candidates` by accuracy on one valid batch each (batch i for candidate i, cycling).
+  bench::TssArch best_on_one_batch_each(const std::vector<bench::TssArch>& candidates,
+                                        const supernet::EvalBatchStream& valid);
+  /// Derived arch's index and its accuracy on the valid set (max_batches: 0 = all).
+  ArchId report(const bench::TssArch& arch, const supernet::EvalBatchStream& valid, int max_batches,
+                double* valid_accuracy);
+
+  supernet::TopologySupernet net_{nullptr};
+  std::unique_ptr<torch::optim::SGD> w_optimizer_;
+  std::unique_ptr<torch::optim::Adam> a_optimizer_;
+  torch::Device device_ = torch::kCPU;
+};
+
+class DartsV1 final : public SupernetSearcher {
+ public:
+  struct Config : WeightSharingSettings {};
+  static void describe(ConfigBinder<Config>& b) { describe_weight_sharing(b); }
+  explicit DartsV1(const Config& config) : SupernetSearcher(config) {}
+
+ protected:
+  StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
+};
+
+class DartsV2 final : public SupernetSearcher {
+ public:
+  struct Config : WeightSharingSettings {};
+  static void describe(ConfigBinder<Config>& b) { describe_weight_sharing(b); }
+  explicit DartsV2(const Config& config) : SupernetSearcher(config) {}
+
+ protected:
+  StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
+};
+
+class Gdas final : public SupernetSearcher {
+ public:
+  struct Config : WeightSharingSettings {
+    double tau_max = 10;
+    double tau_min = 0.1;
+  };
+  static void describe(ConfigBinder<Config>& b);
+  explicit Gdas(const Config& config);
+
+ protected:
+  void begin_epoch(int epoch, int epochs, torch::Generator& generator) override;
+  StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
+  double tau() const override { return net_->tau(); }
+
+ private:
+  double tau_max_, tau_min_;
+};
+
+class Setn final : public SupernetSearcher {
+ public:
+  struct Config : WeightSharingSettings {
+    int candidates = 100;
+  };
+  static void describe(ConfigBinder<Config>& b);
+  explicit Setn(const Config& config);
+
+  /// The `k` cells with the highest sum over edges of log softmax(alpha) (ties: canonical order).
+  std::vector<bench::TssArch> most_probable(int k) const;
+
+ protected:
+  StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
+
+ private:
+  int candidates_;
+};
+
+class RandomWeightSharing final : public SupernetSearcher {
+ public:
+  struct Config : WeightSharingSettings {
+    int candidates = 100;
+  };
+  static void describe(ConfigBinder<Config>& b);
+  explicit RandomWeightSharing(const Config& config);
+
+ protected:
+  StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
+  std::vector<std::vector<double>> arch_probabilities() const override { return {}; }
+
+ private:
+  int candidates_;
+};
+
+class Enas final : public SupernetSearcher {
+ public:
+  struct Config : WeightSharingSettings {
+    int candidates = 100;
+    double controller_lr = 1e-3;
+    double controller_eps = 1e-3;
+    int controller_steps = 50;
+    int controller_samples_per_step = 20;
+    double entropy_weight = 1e-4;
+    double baseline_decay = 0.99;
+    double controller_grad_clip = 5.0;
+  };
+  static void describe(ConfigBinder<Config>& b);
+  explicit Enas(const Config& config);
+
+ protected:
+  void build(const Context& ctx) override;
+  StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
+  void save(torch::serialize::OutputArchive& archive) const override;
+  void load(torch::serialize::InputArchive& archive) override;
+  std::vector<std::vector<double>> arch_probabilities() const override { return {}; }
+
+ private:
+  /// REINFORCE on the controller (reference train_controller); returns the epoch's mean baseline.
+  void train_controller(const supernet::EvalBatchStream& valid, torch::Generator& generator);
+
+  Config config_;
+  EnasController controller_{nullptr};
+  std::unique_ptr<torch::optim::Adam> c_optimizer_;
+  double baseline_ = 0;
+  bool has_baseline_ = false;
+};
+
+}  // namespace nas::algorithms

@@ -1,0 +1,74 @@
+// NAS-Bench-201's final network for one topology cell (reference §3.2).
+#include "nas/supernet/tiny_network.h"
+
+#include <string>
+
+#include "nas/benchmark_api/error.h"
+
+namespace nas::supernet {
+
+InferCellImpl::InferCellImpl(const bench::TssArch& arch, int c_in, int c_out, int stride, bool affine,
+                             bool track_running_stats)
+    : arch_(arch) {
+  for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
+    const bool from_input = bench::kTssEdgeFrom[edge] == 0;
+    OperationPtr op = make_operation(arch.ops[edge], from_input ? c_in : c_out, c_out, from_input ? stride : 1, affine,
+                                     track_running_stats);
+    edges_.push_back(register_module("edge" + std::to_string(edge), op));
+  }
+}
+
+torch::Tensor InferCellImpl::forward(const torch::Tensor& x) {
+  std::array<torch::Tensor, bench::kTssNumNodes> nodes;
+  nodes[0] = x;
+  for (int node = 1; node < bench::kTssNumNodes; ++node) {
+    torch::Tensor sum;
+    for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
+      if (bench::kTssEdgeTo[edge] != node) continue;
+      torch::Tensor out = edges_[edge]->forward(nodes[bench::kTssEdgeFrom[edge]]);
+      sum = sum.defined() ? sum + out : out;
+    }
+    nodes[node] = sum;
+  }
+  return nodes.back();
+}
+
+TinyNetworkImpl::TinyNetworkImpl(const bench::TssArch& cell, int num_classes, int channels, int cells_per_stage,
+                                 int in_channels)
+    : cell_(cell), num_classes_(num_classes) {
+  if (channels <= 0 || cells_per_stage < 0 || num_classes <= 0 || in_channels <= 0) {
+    throw Error("TinyNetwork: channels, classes and input channels must be positive");
+  }
+  stem_conv_ = register_module(
+      "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, channels, 3).padding(1).bias(false)));
+  stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(channels));
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  int previous = channels;
+  for (const SkeletonLayer& layer : nas201_skeleton(channels, cells_per_stage)) {
+    if (layer.reduction) {
+      ResNetBasicBlock block(previous, layer.channels, 2, true, true);
+      blocks_->push_back(block);
+      block_list_.emplace_back(block);
+    } else {
+      InferCell block(cell, previous, layer.channels, 1, true, true);
+      blocks_->push_back(block);
+      block_list_.emplace_back(block);
+    }
+    previous = layer.channels;
+  }
+  lastact_bn_ = register_module("lastact_bn", torch::nn::BatchNorm2d(previous));
+  classifier_ = register_module("classifier", torch::nn::Linear(previous, num_classes));
+}
+
+std::pair<torch::Tensor, torch::Tensor> TinyNetworkImpl::forward_with_features(const torch::Tensor& images) {
+  torch::Tensor x = stem_bn_(stem_conv_(images));
+  for (auto& block : block_list_) x = block.forward(x);
+  x = torch::relu(lastact_bn_(x));
+  torch::Tensor features = x.mean({2, 3});
+  torch::Tensor logits = classifier_(features);
+  return {features, logits};
+}
+
+torch::Tensor TinyNetworkImpl::forward(const torch::Tensor& images) { return forward_with_features(images).second; }
+
+}  // namespace nas::supernet
