@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 #include <unordered_map>
 #include <yaml-cpp/yaml.h>
 
@@ -386,8 +388,13 @@ Json json_of(const CellReport& cell, int test_hp) {
   out["algorithm"] = cell.algorithm;
   out["dataset"] = cell.dataset;
   out["runs"] = cell.runs;
+  out["family"] = cell.weight_sharing ? "weight-sharing" : "query";
   out["budget_seconds"] = cell.budget_seconds;
   out["budget_queries"] = cell.budget_queries;
+  if (cell.weight_sharing) {
+    out["search_wall_seconds"] = json_of(cell.search_wall_seconds);
+    out["devices"] = cell.devices;
+  }
   Json valid = json_of(cell.at_budget.valid);
   valid["hp"] = cell.at_budget.valid_hps;
   Json test = json_of(cell.at_budget.test);
@@ -407,6 +414,40 @@ Json json_of(const AnytimeData& data) {
   return {{"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
 }
 
+Json json_of(const algorithms::EpochRecord& e, const std::optional<double>& derived_test) {
+  return {{"epoch", e.epoch},
+          {"train_loss", e.train_loss},
+          {"train_accuracy", e.train_accuracy},
+          {"arch_loss", e.arch_loss},
+          {"arch_accuracy", e.arch_accuracy},
+          {"valid_accuracy", e.valid_accuracy},
+          {"derived_arch", e.derived_arch},
+          {"derived_test_accuracy", optional_json(derived_test)},
+          {"tau", e.tau},
+          {"seconds", e.seconds},
+          {"arch_probabilities", e.arch_probabilities}};
+}
+
+Json json_of(const WeightSharingData& data) {
+  Json runs = Json::array();
+  for (const auto& r : data.runs) {
+    Json epochs = Json::array();
+    for (std::size_t i = 0; i < r.epochs.size(); ++i) epochs.push_back(json_of(r.epochs[i], r.derived_test_accuracy[i]));
+    runs.push_back({{"seed", r.seed},
+                    {"arch_index", r.arch},
+                    {"test_accuracy", optional_json(r.test_accuracy)},
+                    {"device", r.device},
+                    {"search_wall_seconds", r.search_wall_seconds},
+                    {"plotted", r.plotted},
+                    {"epochs", epochs}});
+  }
+  return {{"algorithm", data.algorithm},
+          {"dataset", data.dataset},
+          {"decisions", data.decisions},
+          {"choices", data.choices},
+          {"runs", runs}};
+}
+
 Json summary_json(const ReportSummary& s) {
   Json out;
   out["schema_version"] = 1;
@@ -420,6 +461,8 @@ Json summary_json(const ReportSummary& s) {
   for (const auto& cell : s.cells) out["results"].push_back(json_of(cell, s.test_hp));
   out["anytime"] = Json::array();
   for (const auto& data : s.anytime) out["anytime"].push_back(json_of(data));
+  out["weight_sharing"] = Json::array();
+  for (const auto& data : s.weight_sharing) out["weight_sharing"].push_back(json_of(data));
   return out;
 }
 
@@ -484,6 +527,66 @@ std::vector<std::string> ordered_datasets(const std::vector<StoredRun>& runs) {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// 4. Weight-sharing searches
+
+using EpochsByRun = std::map<const StoredRun*, std::vector<algorithms::EpochRecord>>;
+
+/// A weight-sharing search trains a supernet: it queries nothing, records no trajectory, and leaves
+/// epoch records or the device it trained on. A query-based run that stopped before its first
+/// evaluation has neither.
+bool looks_weight_sharing(const StoredRun& run) {
+  return run.outcome.queries == 0 && run.outcome.trajectory.empty();
+}
+
+/// The epoch records of every weight-sharing run (runs() leaves them in their own table).
+EpochsByRun weight_sharing_epochs(const ResultsStore& store, const std::vector<StoredRun>& runs) {
+  EpochsByRun out;
+  for (const auto& run : runs) {
+    if (!looks_weight_sharing(run)) continue;
+    auto epochs = store.epochs(run.algorithm, run.dataset, run.outcome.seed);
+    if (!epochs.empty() || !run.outcome.device.empty()) out.emplace(&run, std::move(epochs));
+  }
+  return out;
+}
+
+/// Mean search wall time and the devices of a weight-sharing cell.
+void add_search_costs(CellReport& cell, const RunGroup& runs) {
+  std::vector<double> seconds;
+  std::set<std::string> devices;
+  for (const StoredRun* run : runs) {
+    seconds.push_back(run->outcome.search_wall_seconds);
+    if (!run->outcome.device.empty()) devices.insert(run->outcome.device);
+  }
+  cell.search_wall_seconds = statistic_of(seconds);
+  cell.devices.assign(devices.begin(), devices.end());
+}
+
+WeightSharingData weight_sharing_data(const std::string& algorithm, const std::string& dataset_name,
+                                      const RunGroup& runs, const EpochsByRun& epochs,
+                                      const bench::SearchSpace& space, AccuracyCache& cache) {
+  WeightSharingData data{algorithm, dataset_name, {}, {}, {}};
+  for (int d = 0; d < space.num_decisions(); ++d) {
+    data.decisions.push_back(space.decision_name(d));
+    data.choices.emplace_back();
+    for (int c = 0; c < space.num_choices(d); ++c) data.choices.back().push_back(space.choice_name(d, c));
+  }
+  const bench::Dataset dataset = bench::parse_dataset(dataset_name);
+  for (const StoredRun* run : runs) {  // in seed order (runs() sorts them)
+    WeightSharingRun r;
+    r.seed = run->outcome.seed;
+    r.arch = run->outcome.index;
+    r.test_accuracy = cache.of(r.arch, dataset).test;
+    r.device = run->outcome.device;
+    r.search_wall_seconds = run->outcome.search_wall_seconds;
+    if (const auto it = epochs.find(run); it != epochs.end()) r.epochs = it->second;
+    for (const auto& e : r.epochs) r.derived_test_accuracy.push_back(cache.of(e.derived_arch, dataset).test);
+    r.plotted = data.runs.size() < kPlottedWeightSharingRuns;
+    data.runs.push_back(std::move(r));
+  }
+  return data;
+}
+
 }  // namespace
 
 const CellReport* ReportSummary::cell(const std::string& algorithm, const std::string& dataset) const {
@@ -511,6 +614,7 @@ ReportSummary build_report(const std::string& dir) {
   for (const auto& run : runs) groups[run.algorithm][run.dataset].push_back(&run);
   for (const auto& entry : groups) summary.algorithms.push_back(entry.first);
   summary.algorithms = config_first(summary.algorithms, order.algorithms);
+  const EpochsByRun epochs = weight_sharing_epochs(store, runs);
 
   for (const std::string& algorithm : summary.algorithms) {
     const auto& by_dataset = groups[algorithm];
@@ -522,30 +626,40 @@ ReportSummary build_report(const std::string& dir) {
       cell.algorithm = algorithm;
       cell.dataset = dataset_name;
       cell.runs = it->second.size();
+      cell.weight_sharing = std::any_of(it->second.begin(), it->second.end(),
+                                        [&](const StoredRun* run) { return epochs.count(run) > 0; });
       for (const StoredRun* run : it->second) {
-        cell.budget_seconds = std::max(cell.budget_seconds, run->budget_seconds);
+        // A weight-sharing run's stored time budget bounds nothing it did: reporting it would suggest
+        // its number is an accuracy at that budget.
+        if (!cell.weight_sharing) cell.budget_seconds = std::max(cell.budget_seconds, run->budget_seconds);
         cell.budget_queries = std::max(cell.budget_queries, run->budget_queries);
       }
       cell.at_budget = at_budget_of(it->second, dataset, cache);
       cell.cross_seed = cross_seed_of(it->second, dataset, *space, cache);
+      if (cell.weight_sharing) {
+        add_search_costs(cell, it->second);
+        summary.weight_sharing.push_back(weight_sharing_data(algorithm, dataset_name, it->second, epochs, *space, cache));
+      }
       summary.cells.push_back(std::move(cell));
     }
   }
 
   for (const std::string& dataset_name : summary.datasets) {
-    const bench::Dataset dataset = bench::parse_dataset(dataset_name);
     RunGroup all;
+    std::vector<std::pair<std::string, const RunGroup*>> query_based;
     for (const std::string& algorithm : summary.algorithms) {
       const RunGroup& group = groups[algorithm][dataset_name];
+      const CellReport* cell = summary.cell(algorithm, dataset_name);
+      if (group.empty() || cell == nullptr || cell->weight_sharing) continue;  // no simulated-time trajectory
       all.insert(all.end(), group.begin(), group.end());
+      query_based.emplace_back(algorithm, &group);
     }
+    if (query_based.empty()) continue;
     AnytimeData data;
     data.dataset = dataset_name;
     data.seconds = time_grid(anytime_horizon(all));
-    for (const std::string& algorithm : summary.algorithms) {
-      if (const RunGroup& group = groups[algorithm][dataset_name]; !group.empty()) {
-        data.curves.push_back(anytime_curve(algorithm, group, data.seconds, dataset, cache));
-      }
+    for (const auto& [algorithm, group] : query_based) {
+      data.curves.push_back(anytime_curve(algorithm, *group, data.seconds, bench::parse_dataset(dataset_name), cache));
     }
     summary.anytime.push_back(std::move(data));
   }
@@ -600,6 +714,16 @@ struct PlotResult {
   std::string note;  ///< why there is no image
 };
 
+/// What happened to one weight-sharing run's plots, for report.md.
+struct WeightSharingPlot {
+  std::string base;  ///< file names without suffix: ws-<algorithm>-<dataset>-seed<N>
+  bool curves = false, probabilities = false;  ///< which PNGs exist
+  std::string note;                            ///< why one is missing
+};
+
+/// Plots of the weight-sharing runs, keyed by (algorithm, dataset, seed); only plotted runs have one.
+using WeightSharingPlots = std::map<std::tuple<std::string, std::string, std::uint64_t>, WeightSharingPlot>;
+
 std::string render_metadata(const ReportSummary& s) {
   std::ostringstream md;
   const auto value = [&](const std::string& key) {
@@ -615,6 +739,33 @@ std::string render_metadata(const ReportSummary& s) {
   md << "| created | " << value("created_at") << " |\n";
   md << "| runs | " << s.num_runs << " |\n";
   md << "| algorithms | " << s.algorithms.size() << " |\n\n";
+  return md.str();
+}
+
+/// Whether any of an algorithm's cells is a weight-sharing search (the table marks its row).
+bool is_weight_sharing(const ReportSummary& s, const std::string& algorithm) {
+  return std::any_of(s.cells.begin(), s.cells.end(),
+                     [&](const CellReport& c) { return c.algorithm == algorithm && c.weight_sharing; });
+}
+
+/// The footnote of the table's weight-sharing rows: what their numbers are, and what they cost (their
+/// search time is real training, not comparable to the simulated seconds of the others).
+std::string render_search_costs(const ReportSummary& s) {
+  if (s.weight_sharing.empty()) return "";
+  std::ostringstream md;
+  md << "† Weight-sharing search: it trains a supernet instead of querying the benchmark, so it has no "
+        "trajectory to interpolate in; its values are those of the architecture it settled on, as in "
+        "NATS-Bench's weight-sharing rows. Search cost (wall time of the supernet training, mean ± "
+        "population std over runs):\n\n"
+     << "| algorithm | dataset | runs | search wall time (s) | device |\n|---|---|---|---|---|\n";
+  for (const auto& c : s.cells) {
+    if (!c.weight_sharing) continue;
+    std::string devices;
+    for (const auto& d : c.devices) devices += (devices.empty() ? "" : ", ") + md_cell(d);
+    md << "| " << md_cell(c.algorithm) << " | " << c.dataset << " | " << c.runs << " | "
+       << md_statistic(c.search_wall_seconds, c.runs) << " | " << (devices.empty() ? "—" : devices) << " |\n";
+  }
+  md << "\n";
   return md.str();
 }
 
@@ -640,7 +791,7 @@ std::string render_table(const ReportSummary& s) {
   for (std::size_t i = 0; i < s.datasets.size(); ++i) md << "---|---|";
   md << "\n";
   for (const auto& algorithm : s.algorithms) {
-    md << "| " << md_cell(algorithm) << " |";
+    md << "| " << md_cell(algorithm) << (is_weight_sharing(s, algorithm) ? " †" : "") << " |";
     for (const auto& dataset : s.datasets) {
       const CellReport* c = s.cell(algorithm, dataset);
       if (c == nullptr) {
@@ -651,16 +802,19 @@ std::string render_table(const ReportSummary& s) {
     }
     md << "\n";
   }
-  md << "\n";
+  md << "\n" << render_search_costs(s);
   return md.str();
 }
 
 std::string render_anytime(const ReportSummary& s, const std::vector<PlotResult>& plots) {
+  if (s.anytime.empty()) return "";  // only weight-sharing searches: no simulated time to plot against
   std::ostringstream md;
   md << "## Anytime performance\n\n"
      << "Test accuracy (hp " << s.test_hp << ") of the incumbent against simulated seconds: mean ± 1 std "
      << "over runs on " << kAnytimeGridPoints << " points from 0 to the budget; a run counts from its "
-     << "first evaluation on.\n\n";
+     << "first evaluation on.";
+  if (!s.weight_sharing.empty()) md << " Weight-sharing searches are left out: they have no simulated-time trajectory.";
+  md << "\n\n";
   for (const auto& plot : plots) {
     md << "### " << plot.dataset << "\n\n";
     if (plot.rendered) md << "![anytime " << plot.dataset << "](anytime-" << plot.dataset << ".png)\n\n";
@@ -729,7 +883,80 @@ std::string render_cell_details(const CellReport& c, int test_hp) {
   return md.str();
 }
 
-std::string render_markdown(const std::string& dir, const ReportSummary& s, const std::vector<PlotResult>& plots) {
+/// The epochs a run's derived-arch table lists: where the derived architecture changed, and the last
+/// one (every epoch is in the .dat file and summary.json; 50 near-identical rows would say less).
+std::vector<std::size_t> epochs_to_list(const WeightSharingRun& run) {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < run.epochs.size(); ++i) {
+    const bool changed = i == 0 || run.epochs[i].derived_arch != run.epochs[i - 1].derived_arch;
+    if (changed || i + 1 == run.epochs.size()) rows.push_back(i);
+  }
+  return rows;
+}
+
+std::string render_derived_archs(const WeightSharingRun& run, int test_hp) {
+  std::ostringstream md;
+  md << "| epoch | derived arch | test (hp " << test_hp << ") | valid (search) | tau | epoch seconds |\n"
+     << "|---|---|---|---|---|---|\n";
+  for (const std::size_t i : epochs_to_list(run)) {
+    const auto& e = run.epochs[i];
+    md << "| " << e.epoch << " | " << e.derived_arch << " | " << md_accuracy(run.derived_test_accuracy[i]) << " | "
+       << fixed(e.valid_accuracy, 2) << " | " << (e.tau > 0 ? fixed(e.tau, 3) : "—") << " | " << fixed(e.seconds, 1)
+       << " |\n";
+  }
+  return md.str();
+}
+
+std::string render_weight_sharing_run(const WeightSharingData& data, const WeightSharingRun& run, int test_hp,
+                                      const WeightSharingPlots& plots) {
+  std::ostringstream md;
+  md << "#### seed " << run.seed << "\n\n";
+  if (run.epochs.empty()) return md.str() + "No epoch records were stored for this run.\n\n";
+  const auto it = plots.find({data.algorithm, data.dataset, run.seed});
+  if (it != plots.end()) {
+    const WeightSharingPlot& p = it->second;
+    if (p.curves) md << "![search curves](" << p.base << "-curves.png)\n";
+    if (p.probabilities) md << "![architecture probabilities](" << p.base << "-probabilities.png)\n";
+    if (!p.note.empty()) md << "\n" << p.note << "\n";
+    md << "\nData: [" << p.base << "-curves.dat](" << p.base << "-curves.dat)";
+    if (!run.epochs.front().arch_probabilities.empty()) {
+      md << ", [" << p.base << "-probabilities.dat](" << p.base << "-probabilities.dat)";
+    }
+    md << "\n\n";
+  }
+  md << "Derived architecture (epochs where it changed, and the last):\n\n" << render_derived_archs(run, test_hp) << "\n";
+  return md.str();
+}
+
+std::string render_weight_sharing(const ReportSummary& s, const WeightSharingPlots& plots) {
+  if (s.weight_sharing.empty()) return "";
+  std::ostringstream md;
+  md << "## Weight-sharing searches\n\n"
+     << "Each search epoch by epoch: the supernet's training loss and accuracy, the architecture step's "
+        "accuracy (where the method has one), the validation accuracy of the architecture derived at that "
+        "epoch, and its test accuracy in the benchmark (hp "
+     << s.test_hp << "); for methods with architecture parameters, each edge's op probabilities. Plots and "
+     << "tables for the first " << kPlottedWeightSharingRuns << " seeds of each algorithm and dataset; "
+     << "summary.json has every run.\n\n";
+  for (const auto& data : s.weight_sharing) {
+    md << "### " << md_cell(data.algorithm) << " on " << data.dataset << "\n\n"
+       << "| seed | final arch | test (hp " << s.test_hp << ") | epochs | search wall time (s) | device |\n"
+       << "|---|---|---|---|---|---|\n";
+    for (const auto& run : data.runs) {
+      md << "| " << run.seed << " | " << run.arch << " | " << md_accuracy(run.test_accuracy) << " | " << run.epochs.size()
+         << " | " << fixed(run.search_wall_seconds, 1) << " | " << (run.device.empty() ? "—" : md_cell(run.device))
+         << " |\n";
+    }
+    md << "\n";
+    for (const auto& run : data.runs) {
+      if (run.plotted) md << render_weight_sharing_run(data, run, s.test_hp, plots);
+    }
+  }
+  return md.str();
+}
+
+std::string render_markdown(const std::string& dir, const ReportSummary& s, const std::vector<PlotResult>& plots,
+                            const WeightSharingPlots& ws_plots) {
   std::ostringstream md;
   std::string folder = dir;
   while (folder.size() > 1 && folder.back() == '/') folder.pop_back();  // "out/" names "out" too
@@ -742,6 +969,7 @@ std::string render_markdown(const std::string& dir, const ReportSummary& s, cons
   }
   md << render_table(s) << render_anytime(s, plots) << render_overview(s);
   for (const auto& c : s.cells) md << render_cell_details(c, s.test_hp);
+  md << render_weight_sharing(s, ws_plots);
   md << "Machine-readable: [summary.json](summary.json).\n";
   return md.str();
 }
@@ -903,6 +1131,183 @@ PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, int tes
   return result;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Weight-sharing plots
+
+/// An algorithm label as part of a file name: labels come from the user's config.
+std::string file_safe(const std::string& text) {
+  std::string out;
+  for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
+  return out;
+}
+
+std::string weight_sharing_base(const WeightSharingData& data, const WeightSharingRun& run) {
+  return "ws-" + file_safe(data.algorithm) + "-" + data.dataset + "-seed" + std::to_string(run.seed);
+}
+
+/// A number for a .dat file; gnuplot skips NaN points.
+std::string dat_value(const std::optional<double>& v) {
+  std::ostringstream out;
+  out.precision(10);
+  if (v) out << *v; else out << "NaN";
+  return out.str();
+}
+
+std::string curves_dat(const WeightSharingData& data, const WeightSharingRun& run, int test_hp) {
+  std::ostringstream dat;
+  dat.precision(10);
+  dat << "# nas report: " << data.algorithm << " on " << data.dataset << ", seed " << run.seed << ", per search epoch\n"
+      << "# accuracies in %; derived_test_accuracy: the benchmark's (hp " << test_hp << ", seed mean) of derived_arch\n"
+      << "# columns: epoch train_loss train_accuracy arch_loss arch_accuracy valid_accuracy derived_arch "
+         "derived_test_accuracy tau seconds\n";
+  for (std::size_t i = 0; i < run.epochs.size(); ++i) {
+    const auto& e = run.epochs[i];
+    dat << e.epoch << " " << e.train_loss << " " << e.train_accuracy << " " << e.arch_loss << " " << e.arch_accuracy << " "
+        << e.valid_accuracy << " " << e.derived_arch << " " << dat_value(run.derived_test_accuracy[i]) << " " << e.tau
+        << " " << e.seconds << "\n";
+  }
+  return dat.str();
+}
+
+/// Whether the method has an architecture step (random-ws has none: its arch columns stay 0).
+bool has_arch_step(const WeightSharingRun& run) {
+  return std::any_of(run.epochs.begin(), run.epochs.end(),
+                     [](const algorithms::EpochRecord& e) { return e.arch_accuracy != 0 || e.arch_loss != 0; });
+}
+
+std::string png_terminal(int width, int height) {
+  const std::string size = " size " + std::to_string(width) + "," + std::to_string(height) + " noenhanced\n";
+  return "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n  set terminal pngcairo" + size +
+         "} else {\n  set terminal png" + size + "}\n";
+}
+
+/// Accuracies on the left axis, the training loss on the right one (its scale is unrelated).
+std::string curves_script(const WeightSharingData& data, const WeightSharingRun& run, const std::string& base,
+                          int test_hp) {
+  const std::string dat = gnuplot_quote(base + "-curves.dat");
+  std::ostringstream gp;
+  gp << "# nas report: search curves (run with: gnuplot " << base << "-curves.gp)\n"
+     << png_terminal(1000, 560) << "set output " << gnuplot_quote(base + "-curves.png") << "\n"
+     << "set title " << gnuplot_quote(data.algorithm + " on " + data.dataset + ", seed " + std::to_string(run.seed)) << "\n"
+     << "set xlabel 'epoch'\nset ylabel 'accuracy (%)'\nset y2label 'loss'\nset ytics nomirror\nset y2tics\n"
+     << "set key below horizontal\nset grid\n"
+     << (run.epochs.size() <= 20 ? "set xtics 1\n" : "")  // epochs are whole: no 0.5 ticks on short runs
+     << "plot " << dat << " using 1:3 with linespoints pointsize 0.5 linecolor 1 title 'train accuracy', \\\n";
+  if (has_arch_step(run)) {
+    gp << "  " << dat << " using 1:5 with linespoints pointsize 0.5 linecolor 2 title 'arch accuracy', \\\n";
+  }
+  gp << "  " << dat << " using 1:6 with linespoints pointsize 0.5 linecolor 3 title 'valid accuracy (derived)', \\\n"
+     << "  " << dat << " using 1:8 with linespoints pointsize 0.5 linecolor 4 title "
+     << gnuplot_quote("test accuracy of derived arch (benchmark, hp " + std::to_string(test_hp) + ")") << ", \\\n"
+     << "  " << dat << " using 1:2 axes x1y2 with lines dashtype 2 linecolor 7 title 'train loss (right axis)'\n";
+  return gp.str();
+}
+
+/// A decision's name, or its number where the stored probabilities have more decisions than the space.
+std::string name_of(const std::vector<std::string>& names, std::size_t i) {
+  return i < names.size() ? names[i] : std::to_string(i);
+}
+
+std::string choice_of(const WeightSharingData& data, std::size_t decision, std::size_t choice) {
+  return decision < data.choices.size() ? name_of(data.choices[decision], choice) : std::to_string(choice);
+}
+
+/// One block per decision (gnuplot index d): epoch, then the probability of each choice.
+std::string probabilities_dat(const WeightSharingData& data, const WeightSharingRun& run) {
+  std::ostringstream dat;
+  dat.precision(10);
+  dat << "# nas report: " << data.algorithm << " on " << data.dataset << ", seed " << run.seed
+      << ": softmax of the architecture parameters after each epoch\n"
+      << "# one block per edge (gnuplot index 0, 1, ...); columns: epoch, then one probability per op\n";
+  const std::size_t decisions = run.epochs.front().arch_probabilities.size();
+  for (std::size_t d = 0; d < decisions; ++d) {
+    if (d > 0) dat << "\n\n";
+    dat << "# edge: " << name_of(data.decisions, d) << "; ops:";
+    for (std::size_t c = 0; c < run.epochs.front().arch_probabilities[d].size(); ++c) dat << " " << choice_of(data, d, c);
+    dat << "\n";
+    for (const auto& e : run.epochs) {
+      dat << e.epoch;
+      for (double p : e.arch_probabilities.at(d)) dat << " " << p;
+      dat << "\n";
+    }
+  }
+  return dat.str();
+}
+
+/// One small panel per edge (2 rows of 3 for tss), the same colour per op in every panel.
+std::string probabilities_script(const WeightSharingData& data, const WeightSharingRun& run, const std::string& base) {
+  const std::string dat = gnuplot_quote(base + "-probabilities.dat");
+  const auto& first = run.epochs.front().arch_probabilities;
+  const std::size_t columns = 3, rows = (first.size() + columns - 1) / columns;
+  std::ostringstream gp;
+  gp << "# nas report: architecture probabilities (run with: gnuplot " << base << "-probabilities.gp)\n"
+     << png_terminal(1200, 300 * static_cast<int>(rows) + 60)
+     << "set output " << gnuplot_quote(base + "-probabilities.png") << "\n"
+     << "set multiplot layout " << rows << "," << columns << " title "
+     << gnuplot_quote(data.algorithm + " on " + data.dataset + ", seed " + std::to_string(run.seed) +
+                      ": op probabilities per edge vs epoch")
+     << "\nset yrange [0:1]\nset grid\nset xlabel 'epoch'\nset key top left font ',8' opaque\n"
+     << (run.epochs.size() <= 20 ? "set xtics 1\n" : "");
+  for (std::size_t d = 0; d < first.size(); ++d) {
+    gp << "set title " << gnuplot_quote("edge " + name_of(data.decisions, d)) << "\nplot ";
+    for (std::size_t c = 0; c < first[d].size(); ++c) {
+      gp << (c > 0 ? ", \\\n  " : "") << dat << " index " << d << " using 1:" << c + 2 << " with lines linewidth 2 linecolor "
+         << c + 1 << " title " << gnuplot_quote(choice_of(data, d, c));
+    }
+    gp << "\n";
+    if (d == 0) gp << "unset key\n";  // same colour per op everywhere: one key is enough
+  }
+  gp << "unset multiplot\n";
+  return gp.str();
+}
+
+/// Renders DIR/<name>.gp into DIR/<name>.png; returns why there is no image, nothing when there is one.
+std::optional<std::string> render_png(const std::string& dir, const std::string& name,
+                                      const std::optional<std::string>& gnuplot) {
+  if (!gnuplot) return "gnuplot is not installed, so there is no plot (draw it with `gnuplot " + name + ".gp` in this folder).";
+  if (const auto failure = run_gnuplot(*gnuplot, dir, name + ".gp")) {
+    return "gnuplot failed, so there is no plot:\n\n```\n" + *failure + "\n```";
+  }
+  std::error_code ec;
+  if (std::filesystem::file_size(dir + "/" + name + ".png", ec) == 0 || ec) return std::string("gnuplot produced no image.");
+  return std::nullopt;
+}
+
+WeightSharingPlot plot_weight_sharing_run(const std::string& dir, const WeightSharingData& data,
+                                          const WeightSharingRun& run, int test_hp,
+                                          const std::optional<std::string>& gnuplot) {
+  WeightSharingPlot plot;
+  plot.base = weight_sharing_base(data, run);
+  const std::string curves = plot.base + "-curves", probabilities = plot.base + "-probabilities";
+  std::error_code ignored;
+  for (const auto& name : {curves, probabilities}) std::filesystem::remove(dir + "/" + name + ".png", ignored);
+  write_file(dir + "/" + curves + ".dat", curves_dat(data, run, test_hp));
+  write_file(dir + "/" + curves + ".gp", curves_script(data, run, plot.base, test_hp));
+  const auto curves_failure = render_png(dir, curves, gnuplot);
+  plot.curves = !curves_failure;
+  if (curves_failure) plot.note = *curves_failure;
+  if (run.epochs.front().arch_probabilities.empty()) return plot;  // random-ws, enas: no arch parameters
+  write_file(dir + "/" + probabilities + ".dat", probabilities_dat(data, run));
+  write_file(dir + "/" + probabilities + ".gp", probabilities_script(data, run, plot.base));
+  const auto probabilities_failure = render_png(dir, probabilities, gnuplot);
+  plot.probabilities = !probabilities_failure;
+  if (probabilities_failure && !curves_failure) plot.note = *probabilities_failure;
+  return plot;
+}
+
+WeightSharingPlots plot_weight_sharing(const std::string& dir, const ReportSummary& summary,
+                                       const std::optional<std::string>& gnuplot) {
+  WeightSharingPlots plots;
+  for (const auto& data : summary.weight_sharing) {
+    for (const auto& run : data.runs) {
+      if (!run.plotted || run.epochs.empty()) continue;
+      plots[{data.algorithm, data.dataset, run.seed}] =
+          plot_weight_sharing_run(dir, data, run, summary.test_hp, gnuplot);
+    }
+  }
+  return plots;
+}
+
 }  // namespace
 
 void write_report(const std::string& dir) {
@@ -910,8 +1315,9 @@ void write_report(const std::string& dir) {
   const std::optional<std::string> gnuplot = find_gnuplot();
   std::vector<PlotResult> plots;
   for (const auto& data : summary.anytime) plots.push_back(plot_anytime(dir, data, summary.test_hp, gnuplot));
+  const WeightSharingPlots ws_plots = plot_weight_sharing(dir, summary, gnuplot);
   write_file(dir + "/summary.json", summary.json.dump(2) + "\n");
-  write_file(dir + "/report.md", render_markdown(dir, summary, plots));
+  write_file(dir + "/report.md", render_markdown(dir, summary, plots, ws_plots));
 }
 
 }  // namespace nas::experiments

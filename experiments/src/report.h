@@ -8,15 +8,22 @@
 //   2. anytime curves: test accuracy of the incumbent against simulated seconds, mean ± 1 std over
 //      runs, one plot per dataset (rendered by gnuplot);
 //   3. cross-seed comparison: how often the runs agree on the architecture they find, per arch,
-//      per decision and per isomorphism class.
+//      per decision and per isomorphism class;
+//   4. weight-sharing searches (DARTS, GDAS, SETN, random-ws, ENAS): they train a supernet instead of
+//      querying the benchmark, so they have no simulated-time trajectory. In the table they report
+//      their final architecture (as NATS-Bench's weight-sharing rows do), marked, with their search
+//      wall time and device; the anytime curves leave them out; their own section shows the search
+//      epoch by epoch (losses, accuracies, derived architecture, architecture probabilities).
 //
 // build_report() computes everything (no output); write_report() renders it to DIR/report.md,
-// DIR/summary.json (the same numbers for scripts) and DIR/anytime-<dataset>.{dat,gp,png}.
+// DIR/summary.json (the same numbers for scripts), DIR/anytime-<dataset>.{dat,gp,png} and per
+// plotted weight-sharing run DIR/ws-<algorithm>-<dataset>-seed<N>-{curves,probabilities}.{dat,gp,png}.
 // Both refuse (nas::Error) a benchmark whose checksum differs from the one the experiment ran on:
 // every accuracy in the report is looked up again, so it would silently describe other data.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "nas/algorithms/searcher.h"
 #include "nas/benchmark_api/search_space.h"
 
 namespace nas::experiments {
@@ -73,6 +81,11 @@ struct CellReport {
   std::size_t runs = 0;
   double budget_seconds = 0;       ///< largest over the runs (0: query budgets)
   std::int64_t budget_queries = 0;
+  /// A weight-sharing search: at_budget is then its final architecture's accuracy (it has no
+  /// trajectory to interpolate in), and budget_seconds is 0 (the runner's time budget does not apply).
+  bool weight_sharing = false;
+  Statistic search_wall_seconds;     ///< weight-sharing: supernet training time over runs
+  std::vector<std::string> devices;  ///< weight-sharing: where the runs trained (distinct, sorted)
   AtBudget at_budget;
   CrossSeed cross_seed;
 };
@@ -92,8 +105,33 @@ struct AnytimeData {
   std::vector<AnytimeCurve> curves;
 };
 
+/// One weight-sharing run's search, epoch by epoch.
+struct WeightSharingRun {
+  std::uint64_t seed = 0;
+  bench::ArchId arch = 0;  ///< the architecture the search settled on
+  std::optional<double> test_accuracy;  ///< its test accuracy (seed mean, final fidelity)
+  std::string device;
+  double search_wall_seconds = 0;
+  std::vector<algorithms::EpochRecord> epochs;  ///< as stored, in epoch order
+  /// Per epoch, the benchmark's test accuracy (seed mean, final fidelity) of that epoch's derived arch.
+  std::vector<std::optional<double>> derived_test_accuracy;
+  bool plotted = false;  ///< one of the first kPlottedWeightSharingRuns seeds: gets plots and a table
+};
+
+/// The weight-sharing runs of one (algorithm, dataset), by seed.
+struct WeightSharingData {
+  std::string algorithm, dataset;
+  std::vector<WeightSharingRun> runs;
+  /// The names arch_probabilities are indexed by: per decision (tss: edge "1<-0" ...), its choices.
+  std::vector<std::string> decisions;
+  std::vector<std::vector<std::string>> choices;
+};
+
 inline constexpr std::size_t kAnytimeGridPoints = 200;
 inline constexpr std::size_t kTopArchs = 5;
+/// Plots per (algorithm, dataset) of weight-sharing runs: enough to see whether seeds behave alike
+/// without burying the report (summary.json has every run).
+inline constexpr std::size_t kPlottedWeightSharingRuns = 3;
 
 struct ReportSummary {
   std::map<std::string, std::string> metadata;  ///< the store's experiment table
@@ -104,7 +142,10 @@ struct ReportSummary {
   /// as cifar10, cifar10-valid, cifar100, ImageNet16-120).
   std::vector<std::string> algorithms, datasets;
   std::vector<CellReport> cells;        ///< algorithm-major, only pairs that have runs
-  std::vector<AnytimeData> anytime;     ///< one per dataset, same order as `datasets`
+  /// One per dataset that has query-based runs, same order as `datasets`; weight-sharing runs are
+  /// left out (they have no simulated-time trajectory).
+  std::vector<AnytimeData> anytime;
+  std::vector<WeightSharingData> weight_sharing;  ///< same order as `cells`, weight-sharing ones only
   nlohmann::ordered_json json;          ///< all of the above, as written to summary.json
 
   /// The cell of an (algorithm, dataset), or nullptr if it has no runs.
@@ -115,8 +156,10 @@ struct ReportSummary {
 /// the benchmark cannot be opened or is not the one the experiment ran on.
 ReportSummary build_report(const std::string& dir);
 
-/// Writes DIR/report.md, DIR/summary.json and per dataset DIR/anytime-<dataset>.dat (the plotted
-/// numbers), .gp (the gnuplot script) and .png. Without gnuplot the plots are left out and report.md
+/// Writes DIR/report.md, DIR/summary.json, per dataset DIR/anytime-<dataset>.dat (the plotted
+/// numbers), .gp (the gnuplot script) and .png, and per plotted weight-sharing run
+/// DIR/ws-<algorithm>-<dataset>-seed<N>-curves.{dat,gp,png} and, for methods with architecture
+/// parameters, -probabilities.{dat,gp,png} (algorithm names reduced to [A-Za-z0-9._-]). Without gnuplot the plots are left out and report.md
 /// says so. Throws nas::Error as build_report does, or if a file cannot be written.
 void write_report(const std::string& dir);
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "nas/benchmark_api/benchmark.h"
@@ -110,6 +111,67 @@ class ReportTest : public ::testing::Test {
       store.add_run("reinforce", "cifar10", run(seed, {{500.0 * static_cast<double>(seed + 1), found[seed]}}),
                     queries_budget(1));
     }
+  }
+
+  /// Weight-sharing runs, added to whatever the store holds:
+  ///   darts-v1 on cifar10, seeds 1-4, final archs C, D, C, D; 3 epochs each deriving A, C, then the
+  ///   final arch; search wall time 100, 140, 100, 140 s on cuda:0; each epoch's probabilities differ
+  ///   (probability(seed, epoch, edge, op) below). A time budget of 50,000 s that must not count.
+  ///   random-ws on cifar10, seed 1: final arch E, 2 epochs, no architecture parameters, on cpu.
+  void write_weight_sharing() {
+    ResultsStore store = ResultsStore::open(dir_);
+    const ArchId final_arch[] = {kC, kD, kC, kD};
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      store.add_run("darts-v1", "cifar10", weight_sharing_run(seed, final_arch[seed - 1], "cuda:0", seed % 2 ? 100 : 140),
+                    seconds_budget(50000));
+      const ArchId derived[] = {kA, kC, final_arch[seed - 1]};
+      for (int epoch = 0; epoch < 3; ++epoch) {
+        store.add_epoch("darts-v1", "cifar10", seed, epoch_record(seed, epoch, derived[epoch], true));
+      }
+    }
+    store.add_run("random-ws", "cifar10", weight_sharing_run(1, kE, "cpu", 30), seconds_budget(50000));
+    for (int epoch = 0; epoch < 2; ++epoch) store.add_epoch("random-ws", "cifar10", 1, epoch_record(1, epoch, kE, false));
+  }
+
+  /// A distinct value per (seed, epoch, edge, op); each edge's five sum to 1.
+  static double probability(std::uint64_t seed, int epoch, std::size_t edge, std::size_t op) {
+    const double weight = 1.0 + static_cast<double>(op) * (0.1 * static_cast<double>(seed) + 0.05 * epoch) +
+                          0.01 * static_cast<double>(edge);
+    double total = 0;
+    for (std::size_t o = 0; o < 5; ++o) {
+      total += 1.0 + static_cast<double>(o) * (0.1 * static_cast<double>(seed) + 0.05 * epoch) + 0.01 * static_cast<double>(edge);
+    }
+    return weight / total;
+  }
+
+  static nas::algorithms::EpochRecord epoch_record(std::uint64_t seed, int epoch, ArchId derived, bool with_arch_parameters) {
+    nas::algorithms::EpochRecord r;
+    r.epoch = epoch;
+    r.train_loss = 2.0 - 0.5 * epoch;
+    r.train_accuracy = 30.0 + 10 * epoch;
+    r.arch_loss = with_arch_parameters ? 2.1 - 0.5 * epoch : 0;
+    r.arch_accuracy = with_arch_parameters ? 28.0 + 10 * epoch : 0;
+    r.valid_accuracy = 25.0 + 10 * epoch + static_cast<double>(seed);
+    r.derived_arch = derived;
+    r.seconds = 60.0 + epoch;
+    if (!with_arch_parameters) return r;
+    r.arch_probabilities.assign(6, std::vector<double>(5));
+    for (std::size_t edge = 0; edge < 6; ++edge) {
+      for (std::size_t op = 0; op < 5; ++op) r.arch_probabilities[edge][op] = probability(seed, epoch, edge, op);
+    }
+    return r;
+  }
+
+  /// What the runner stores for a weight-sharing search: no queries, no trajectory, a device.
+  static RunOutcome weight_sharing_run(std::uint64_t seed, ArchId arch, const std::string& device, double wall) {
+    RunOutcome o;
+    o.seed = seed;
+    o.index = arch;
+    o.arch = "recorded by the runner";
+    o.device = device;
+    o.search_wall_seconds = wall;
+    o.wall_seconds = wall + 5;
+    return o;
   }
 
   std::string read(const std::string& name) const {
@@ -355,6 +417,198 @@ TEST_F(ReportTest, WithoutGnuplotWritesTheDataAndSaysSo) {
   const std::string md = read("report.md");
   EXPECT_NE(md.find("gnuplot is not installed"), std::string::npos);
   EXPECT_EQ(md.find("![anytime"), std::string::npos);
+}
+
+TEST_F(ReportTest, WeightSharingRowsReportTheirFinalArchitecture) {
+  write_experiment(shipped_checksum());
+  write_weight_sharing();
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  EXPECT_EQ(s.num_runs, 16u);
+  const auto* darts = s.cell("darts-v1", "cifar10");
+  ASSERT_NE(darts, nullptr);
+  EXPECT_TRUE(darts->weight_sharing);
+  EXPECT_EQ(darts->runs, 4u);
+  // Final archs C, D, C, D: mean 94.064167, population std |C - D| / 2 = 0.299167. The derived archs
+  // of earlier epochs (A) and the 50,000 s budget play no part.
+  EXPECT_EQ(darts->at_budget.test.count, 4u);
+  EXPECT_NEAR(darts->at_budget.test.mean, (kTestC + kTestD) / 2, kTolerance);
+  EXPECT_NEAR(darts->at_budget.test.std, (kTestC - kTestD) / 2, kTolerance);
+  EXPECT_EQ(darts->at_budget.valid.count, 4u);
+  EXPECT_DOUBLE_EQ(darts->budget_seconds, 0);
+  // Search wall time 100, 140, 100, 140 s: mean 120, std 20.
+  EXPECT_DOUBLE_EQ(darts->search_wall_seconds.mean, 120);
+  EXPECT_DOUBLE_EQ(darts->search_wall_seconds.std, 20);
+  EXPECT_EQ(darts->devices, (std::vector<std::string>{"cuda:0"}));
+  const auto* random_ws = s.cell("random-ws", "cifar10");
+  ASSERT_NE(random_ws, nullptr);
+  EXPECT_TRUE(random_ws->weight_sharing);
+  EXPECT_NEAR(random_ws->at_budget.test.mean, kTestE, kTolerance);
+  EXPECT_EQ(random_ws->devices, (std::vector<std::string>{"cpu"}));
+  // Query-based cells are untouched.
+  EXPECT_FALSE(s.cell("rea", "cifar10")->weight_sharing);
+  EXPECT_NEAR(s.cell("rea", "cifar10")->at_budget.test.mean, 93.358333, kTolerance);
+}
+
+TEST_F(ReportTest, AnytimeCurvesLeaveWeightSharingOut) {
+  write_experiment(shipped_checksum());
+  write_weight_sharing();
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  ASSERT_EQ(s.anytime.size(), 2u);
+  const auto& data = s.anytime[0];
+  EXPECT_EQ(data.dataset, "cifar10");
+  // Still the query-based budget, not the weight-sharing runs' 50,000 s.
+  EXPECT_DOUBLE_EQ(data.seconds.back(), 20000);
+  std::vector<std::string> plotted;
+  for (const auto& curve : data.curves) plotted.push_back(curve.algorithm);
+  EXPECT_EQ(plotted, (std::vector<std::string>{"rea", "reinforce"}));
+  EXPECT_NEAR(*data.curves[0].mean[199], 92.369167, kTolerance);
+}
+
+TEST_F(ReportTest, OnlyWeightSharingRunsHaveNoAnytimeCurves) {
+  ResultsStore::open(dir_).set_metadata(
+      {{"benchmark_path", "shipped"}, {"benchmark_checksum", shipped_checksum()}, {"space", "tss"}});
+  write_weight_sharing();
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  EXPECT_TRUE(s.anytime.empty());
+  EXPECT_EQ(s.weight_sharing.size(), 2u);
+  nas::experiments::write_report(dir_);
+  const std::string md = read("report.md");
+  EXPECT_EQ(md.find("## Anytime performance"), std::string::npos);
+  EXPECT_NE(md.find("## Weight-sharing searches"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ + "/anytime-cifar10.dat"));
+}
+
+TEST_F(ReportTest, WeightSharingEpochsAreWhatTheStoreHolds) {
+  write_experiment(shipped_checksum());
+  write_weight_sharing();
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  ASSERT_EQ(s.weight_sharing.size(), 2u);
+  const auto& darts = s.weight_sharing[0];
+  EXPECT_EQ(darts.algorithm, "darts-v1");
+  EXPECT_EQ(darts.dataset, "cifar10");
+  ASSERT_EQ(darts.decisions.size(), 6u);
+  EXPECT_EQ(darts.decisions[0], "1<-0");
+  EXPECT_EQ(darts.choices[0][3], "nor_conv_3x3");
+  ASSERT_EQ(darts.runs.size(), 4u);
+  for (std::size_t i = 0; i < darts.runs.size(); ++i) {
+    const auto& run = darts.runs[i];
+    EXPECT_EQ(run.seed, i + 1);
+    EXPECT_EQ(run.plotted, i < 3) << "only the first 3 seeds get plots";
+    EXPECT_EQ(run.device, "cuda:0");
+    ASSERT_EQ(run.epochs.size(), 3u);
+    for (int epoch = 0; epoch < 3; ++epoch) {
+      const auto& e = run.epochs[static_cast<std::size_t>(epoch)];
+      EXPECT_EQ(e.epoch, epoch);
+      EXPECT_DOUBLE_EQ(e.valid_accuracy, 25.0 + 10 * epoch + static_cast<double>(run.seed));
+      ASSERT_EQ(e.arch_probabilities.size(), 6u);
+      for (std::size_t edge = 0; edge < 6; ++edge) {
+        for (std::size_t op = 0; op < 5; ++op) {
+          EXPECT_DOUBLE_EQ(e.arch_probabilities[edge][op], probability(run.seed, epoch, edge, op));
+        }
+      }
+    }
+    // Derived archs A, C, then the final one, looked up in the benchmark.
+    ASSERT_EQ(run.derived_test_accuracy.size(), 3u);
+    EXPECT_NEAR(*run.derived_test_accuracy[0], kTestA, kTolerance);
+    EXPECT_NEAR(*run.derived_test_accuracy[1], kTestC, kTolerance);
+    EXPECT_NEAR(*run.derived_test_accuracy[2], i % 2 == 0 ? kTestC : kTestD, kTolerance);
+    EXPECT_NEAR(*run.test_accuracy, i % 2 == 0 ? kTestC : kTestD, kTolerance);
+  }
+  EXPECT_TRUE(s.weight_sharing[1].runs.at(0).epochs.at(0).arch_probabilities.empty());
+
+  // summary.json holds the same.
+  ASSERT_EQ(s.json["weight_sharing"].size(), 2u);
+  const auto& j = s.json["weight_sharing"][0]["runs"][1];
+  EXPECT_EQ(j["seed"], 2);
+  EXPECT_EQ(j["device"], "cuda:0");
+  EXPECT_EQ(j["epochs"][2]["derived_arch"], kD);
+  EXPECT_NEAR(j["epochs"][0]["derived_test_accuracy"].get<double>(), kTestA, kTolerance);
+  EXPECT_DOUBLE_EQ(j["epochs"][1]["arch_probabilities"][4][2].get<double>(), probability(2, 1, 4, 2));
+  // Algorithms by name: darts-v1, random-ws, rea (cifar10, cifar100), reinforce.
+  const auto& cell = s.json["results"][0];
+  EXPECT_EQ(cell["algorithm"], "darts-v1");
+  EXPECT_EQ(cell["family"], "weight-sharing");
+  EXPECT_DOUBLE_EQ(cell["search_wall_seconds"]["mean"].get<double>(), 120);
+  EXPECT_EQ(s.json["results"][2]["algorithm"], "rea");
+  EXPECT_EQ(s.json["results"][2]["family"], "query");
+}
+
+/// The numbers of a gnuplot .dat block (`index` i: blocks are separated by two blank lines), comments left out.
+std::vector<std::vector<double>> dat_block(const std::string& text, std::size_t index) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(text);
+  std::string line;
+  std::size_t block = 0, blank = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      if (++blank == 2) ++block;
+      continue;
+    }
+    blank = 0;
+    if (line[0] == '#' || block != index) continue;
+    std::istringstream fields(line);
+    std::vector<double> row;
+    for (double v = 0; fields >> v;) row.push_back(v);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST_F(ReportTest, WritesWeightSharingTablesAndPlots) {
+  write_experiment(shipped_checksum());
+  write_weight_sharing();
+  nas::experiments::write_report(dir_);
+  const std::string md = read("report.md");
+  // The table row of darts-v1 is marked and holds the final archs' test accuracy.
+  EXPECT_NE(md.find("| darts-v1 † | "), std::string::npos);
+  EXPECT_NE(md.find(" | 94.06 ± 0.30 | — | — |"), std::string::npos);
+  EXPECT_NE(md.find("| rea | 83.18 ± 2.42 | 93.36 ± 1.70 |"), std::string::npos);
+  EXPECT_NE(md.find("| darts-v1 | cifar10 | 4 | 120.00 ± 20.00 | cuda:0 |"), std::string::npos);
+  EXPECT_NE(md.find("Weight-sharing searches are left out"), std::string::npos);
+  EXPECT_NE(md.find("## Weight-sharing searches"), std::string::npos);
+  EXPECT_NE(md.find("![search curves](ws-darts-v1-cifar10-seed1-curves.png)"), std::string::npos);
+  EXPECT_NE(md.find("![architecture probabilities](ws-darts-v1-cifar10-seed3-probabilities.png)"), std::string::npos);
+  EXPECT_EQ(md.find("ws-darts-v1-cifar10-seed4"), std::string::npos);
+  // Derived-arch table of seed 2: A at epoch 0, C at 1, D at 2.
+  EXPECT_NE(md.find("| 0 | 8048 | 86.45 | 27.00 | — | 60.0 |"), std::string::npos);
+  EXPECT_NE(md.find("| 2 | 12608 | 93.77 | 47.00 | — | 62.0 |"), std::string::npos);
+
+  const std::string png_magic("\x89PNG\r\n\x1a\n", 8);
+  for (const std::string seed : {"1", "2", "3"}) {
+    for (const std::string kind : {"curves", "probabilities"}) {
+      const std::string png = read("ws-darts-v1-cifar10-seed" + seed + "-" + kind + ".png");
+      ASSERT_GT(png.size(), 8u) << seed << " " << kind;
+      EXPECT_EQ(png.substr(0, 8), png_magic) << seed << " " << kind;
+    }
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/ws-darts-v1-cifar10-seed4-curves.png"));
+  EXPECT_TRUE(fs::exists(dir_ + "/ws-random-ws-cifar10-seed1-curves.png"));
+  EXPECT_FALSE(fs::exists(dir_ + "/ws-random-ws-cifar10-seed1-probabilities.dat"));
+  // No anytime data for weight-sharing algorithms.
+  EXPECT_EQ(read("anytime-cifar10.dat").find("darts-v1"), std::string::npos);
+
+  // The plotted probabilities are the stored ones: block = edge, row = epoch, column 1 + op.
+  const std::string probabilities = read("ws-darts-v1-cifar10-seed2-probabilities.dat");
+  for (std::size_t edge = 0; edge < 6; ++edge) {
+    const auto rows = dat_block(probabilities, edge);
+    ASSERT_EQ(rows.size(), 3u) << edge;
+    for (int epoch = 0; epoch < 3; ++epoch) {
+      const auto& row = rows[static_cast<std::size_t>(epoch)];
+      ASSERT_EQ(row.size(), 6u);
+      EXPECT_DOUBLE_EQ(row[0], epoch);
+      for (std::size_t op = 0; op < 5; ++op) EXPECT_NEAR(row[op + 1], probability(2, epoch, edge, op), 1e-9);
+    }
+  }
+  // The curves: epoch, train loss, ..., derived arch, its test accuracy.
+  const auto curves = dat_block(read("ws-darts-v1-cifar10-seed2-curves.dat"), 0);
+  ASSERT_EQ(curves.size(), 3u);
+  EXPECT_DOUBLE_EQ(curves[1][1], 1.5);
+  EXPECT_DOUBLE_EQ(curves[1][5], 37);
+  EXPECT_DOUBLE_EQ(curves[2][6], kD);
+  EXPECT_NEAR(curves[2][7], kTestD, kTolerance);
+
+  const auto summary = nlohmann::ordered_json::parse(read("summary.json"));
+  EXPECT_EQ(summary, nas::experiments::build_report(dir_).json);
 }
 
 }  // namespace
