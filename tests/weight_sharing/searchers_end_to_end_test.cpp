@@ -55,7 +55,7 @@ class WeightSharingEndToEnd : public ::testing::TestWithParam<std::string> {
     auto searcher = registry_.create(algorithm, tiny_config(algorithm, epochs));
     SearchTask task{space.get(), &benchmark, bench::Dataset::Cifar10, {}, 12, {}};
     task.environment.data_root = cifar10();
-    task.environment.threads = 2;
+    task.environment.threads = 1;  // ctest runs tests in parallel on 2 cores: avoid oversubscription
     task.environment.checkpoint_path = checkpoint;
     Rng rng(seed);
     StopAfter callbacks(stop_after);
@@ -104,8 +104,9 @@ TEST_P(WeightSharingEndToEnd, InterruptedAfterACheckpointResumesToTheSameResult)
   ASSERT_EQ(resumed.epochs.size(), 2u) << "epochs 1 and 2 run again, epoch 0 comes from the checkpoint";
   EXPECT_EQ(resumed.arch, uninterrupted.arch);
   EXPECT_EQ(resumed.valid_accuracy, uninterrupted.valid_accuracy);
-  // DARTS-V1/V2 resume bit-exactly; the sampling methods drift in the last digits after a resume
-  // (~1e-5 relative in the loss; cause not yet found), so their losses are compared to 1e-3.
+  // DARTS-V1/V2 resume bit-exactly. The sampling methods (GDAS, SETN, RSPS, ENAS) drift in the
+  // last digits after a resume (~1e-5 relative in the loss after one more epoch; cause not found
+  // yet), so for them the derived arch and its accuracy must agree and the losses to 1e-3.
   const bool exact = algorithm == "darts-v1" || algorithm == "darts-v2";
   const double tolerance = exact ? 0.0 : 1e-3 * std::abs(uninterrupted.epochs.back().train_loss);
   EXPECT_NEAR(resumed.epochs.back().train_loss, uninterrupted.epochs.back().train_loss, tolerance);

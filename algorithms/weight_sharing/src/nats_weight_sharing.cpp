@@ -72,10 +72,18 @@ void SupernetSearcher::begin_epoch(int epoch, int epochs, torch::Generator& gene
   net_->set_generator(generator);
 }
 
+// The weight SGD's momentum buffers are saved by parameter position. (LibTorch's own optimizer
+// serialization mis-assigns state when some parameters have none yet, which happens whenever a
+// method leaves ops unsampled; a resumed search then drifts from an uninterrupted one.)
 void SupernetSearcher::save(torch::serialize::OutputArchive& archive) const {
   torch::serialize::OutputArchive net, w, a;
   net_->save(net);
-  w_optimizer_->save(w);
+  const std::vector<torch::Tensor> weights = net_->weight_parameters();
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const auto it = w_optimizer_->state().find(c10::guts::to_string(weights[i].unsafeGetTensorImpl()));
+    if (it == w_optimizer_->state().end()) continue;
+    w.write("momentum_" + std::to_string(i), static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
+  }
   a_optimizer_->save(a);
   archive.write("network", net);
   archive.write("w_optimizer", w);
@@ -91,7 +99,15 @@ void SupernetSearcher::load(torch::serialize::InputArchive& archive) {
   // Loading replaces parameter data with contiguous tensors; restore the layout the network was
   // built with, or convolutions take another (numerically different) path after a resume.
   if (net_->options().channels_last_on_cpu() && device_.is_cpu()) supernet::to_channels_last(*net_);
-  w_optimizer_->load(w);
+  const std::vector<torch::Tensor> weights = net_->weight_parameters();
+  w_optimizer_->state().clear();
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    torch::Tensor buffer;
+    if (!w.try_read("momentum_" + std::to_string(i), buffer)) continue;
+    auto state = std::make_unique<torch::optim::SGDParamState>();
+    state->momentum_buffer(buffer.to(weights[i].device()).contiguous(weights[i].suggest_memory_format()));
+    w_optimizer_->state()[c10::guts::to_string(weights[i].unsafeGetTensorImpl())] = std::move(state);
+  }
   a_optimizer_->load(a);
 }
 
