@@ -28,20 +28,6 @@ using Json = nlohmann::ordered_json;
 using StoredRun = ResultsStore::StoredRun;
 using RunGroup = std::vector<const StoredRun*>;
 
-// ---------------------------------------------------------------------------------------------
-// Statistics
-
-Statistic statistic_of(const std::vector<double>& values) {
-  Statistic s;
-  s.count = values.size();
-  if (values.empty()) return s;
-  for (double v : values) s.mean += v;
-  s.mean /= static_cast<double>(values.size());
-  double squares = 0;
-  for (double v : values) squares += (v - s.mean) * (v - s.mean);
-  s.std = std::sqrt(squares / static_cast<double>(values.size()));  // population std (numpy default)
-  return s;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The benchmark the experiment ran on

@@ -29,6 +29,8 @@
 #include <optional>
 #include <set>
 #include <string>
+
+#include "run.h"
 #include <vector>
 
 #include "nas/algorithms/searcher.h"
@@ -37,11 +39,6 @@
 namespace nas::experiments {
 
 /// Mean and population std (numpy's default, as NATS-Bench's tables) over the runs that have a value.
-struct Statistic {
-  double mean = 0, std = 0;
-  std::size_t count = 0;  ///< runs with a value; mean/std are meaningless when 0
-};
-
 /// Accuracy of the incumbent at the budget (percent, seed mean).
 struct AtBudget {
   Statistic valid, test;

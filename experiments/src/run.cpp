@@ -3,12 +3,25 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
 #include "nas/benchmark_api/error.h"
 
 namespace nas::experiments {
+
+Statistic statistic_of(const std::vector<double>& values) {
+  Statistic s;
+  s.count = values.size();
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  double squares = 0;
+  for (double v : values) squares += (v - s.mean) * (v - s.mean);
+  s.std = std::sqrt(squares / static_cast<double>(values.size()));
+  return s;
+}
 
 double default_budget_seconds(bench::Space space, bench::Dataset dataset) {
   switch (dataset) {

@@ -43,6 +43,13 @@ struct RunOutcome {
   std::string device;                           ///< weight-sharing searches
 };
 
+/// Mean and population standard deviation (numpy's default, as NATS-Bench's tables use).
+struct Statistic {
+  double mean = 0, std = 0;
+  std::size_t count = 0;  ///< values summarised; mean/std are meaningless when 0
+};
+Statistic statistic_of(const std::vector<double>& values);
+
 /// NATS-Bench's simulated-time budgets (tss: 20,000 / 40,000 / 120,000 s; sss: 20,000 / 40,000 /
 /// 60,000 s for cifar10 / cifar100 / ImageNet16-120; cifar10-valid as cifar10).
 double default_budget_seconds(bench::Space space, bench::Dataset dataset);

@@ -20,22 +20,6 @@ using Json = nlohmann::ordered_json;
 
 Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
-struct Stats {
-  double mean = 0, std = 0;  // population std, as NATS-Bench's tables (numpy default)
-  std::size_t count = 0;
-};
-
-Stats stats_of(const std::vector<double>& values) {
-  Stats s;
-  s.count = values.size();
-  if (values.empty()) return s;
-  for (double v : values) s.mean += v;
-  s.mean /= static_cast<double>(values.size());
-  for (double v : values) s.std += (v - s.mean) * (v - s.mean);
-  s.std = std::sqrt(s.std / static_cast<double>(values.size()));
-  return s;
-}
-
 }  // namespace
 
 void add_search_command(CLI::App& app) {
@@ -145,7 +129,7 @@ void add_search_command(CLI::App& app) {
         if (r.valid_accuracy) valids.push_back(*r.valid_accuracy);
         runs.push_back({{"seed", r.seed}, {"index", r.index}, {"test_accuracy", optional_number(r.test_accuracy)}});
       }
-      const Stats test = stats_of(tests), valid = stats_of(valids);
+      const experiments::Statistic test = experiments::statistic_of(tests), valid = experiments::statistic_of(valids);
       out["runs"] = o->runs;
       out["mean_test_accuracy"] = tests.empty() ? Json(nullptr) : Json(test.mean);
       out["std_test_accuracy"] = tests.empty() ? Json(nullptr) : Json(test.std);

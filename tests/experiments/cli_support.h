@@ -1,9 +1,11 @@
 // Running the `nas` program from tests: exit code, stdout and stderr captured separately.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,17 @@ inline CommandResult nas(const std::string& args) {
   run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   std::filesystem::remove(err_file);
   return run;
+}
+
+/// Bad input: exactly one line on stderr starting with "error: " and containing `fragment`, a
+/// non-zero exit and nothing on stdout.
+inline void expect_clean_error(const std::string& args, const std::string& fragment) {
+  const CommandResult run = nas(args);
+  EXPECT_NE(run.exit_code, 0) << args;
+  EXPECT_TRUE(run.out.empty()) << args << " printed: " << run.out;
+  EXPECT_EQ(run.err.rfind("error: ", 0), 0u) << args << " stderr: " << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << args << " stderr: " << run.err;
+  EXPECT_NE(run.err.find(fragment), std::string::npos) << args << " stderr: " << run.err;
 }
 
 /// A fresh temporary directory removed at scope exit.

@@ -16,6 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 using nas::test::CommandResult;
+using nas::test::expect_clean_error;
 using nas::test::nas;
 
 nlohmann::json json_of(const CommandResult& run) {
@@ -94,15 +95,6 @@ TEST(Cli, VersionAndList) {
   EXPECT_TRUE(list["benchmarks"][0]["present"].get<bool>());
 }
 
-// Exactly one line on stderr, starting with "error:", a non-zero exit and nothing on stdout.
-void expect_clean_error(const std::string& args, const std::string& fragment) {
-  const CommandResult run = nas(args);
-  EXPECT_NE(run.exit_code, 0) << args;
-  EXPECT_TRUE(run.out.empty()) << args << " printed: " << run.out;
-  EXPECT_EQ(run.err.rfind("error: ", 0), 0u) << args << " stderr: " << run.err;
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << args << " stderr: " << run.err;
-  EXPECT_NE(run.err.find(fragment), std::string::npos) << args << " stderr: " << run.err;
-}
 
 TEST(Cli, BadInputGivesOneErrorLine) {
   expect_clean_error("bench info --dataset cifar11 --index 0 --json", "unknown dataset 'cifar11'");

@@ -15,6 +15,7 @@
 namespace {
 
 using nas::test::CommandResult;
+using nas::test::expect_clean_error;
 using nas::test::nas;
 using nas::test::TempDir;
 
@@ -23,14 +24,6 @@ nlohmann::json json_of(const CommandResult& run) {
   return nlohmann::json::parse(run.out);
 }
 
-void expect_clean_error(const std::string& args, const std::string& fragment) {
-  const CommandResult run = nas(args);
-  EXPECT_NE(run.exit_code, 0) << args;
-  EXPECT_TRUE(run.out.empty()) << args << " printed: " << run.out;
-  EXPECT_EQ(run.err.rfind("error: ", 0), 0u) << args << " stderr: " << run.err;
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << args << " stderr: " << run.err;
-  EXPECT_NE(run.err.find(fragment), std::string::npos) << args << " stderr: " << run.err;
-}
 
 TEST(Search, OneRunGivesTheContractAndIsDeterministic) {
   auto row = json_of(nas("search --algo rea --space tss --dataset cifar10 --seed 3 --json"));
