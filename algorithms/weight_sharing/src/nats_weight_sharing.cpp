@@ -79,11 +79,17 @@ void SupernetSearcher::save(torch::serialize::OutputArchive& archive) const {
   torch::serialize::OutputArchive net, w, a;
   net_->save(net);
   const std::vector<torch::Tensor> weights = net_->weight_parameters();
+  // Which weights have a gradient tensor matters too: zero_grad() keeps it (as zeros) once a weight
+  // has been used, and SGD keeps applying momentum and weight decay to such weights even in steps
+  // whose sampled cell does not use them (PyTorch 1.x semantics, as in the reference).
+  torch::Tensor has_grad = torch::zeros({static_cast<std::int64_t>(weights.size())}, torch::kBool);
   for (std::size_t i = 0; i < weights.size(); ++i) {
+    has_grad[static_cast<std::int64_t>(i)] = weights[i].grad().defined();
     const auto it = w_optimizer_->state().find(c10::guts::to_string(weights[i].unsafeGetTensorImpl()));
     if (it == w_optimizer_->state().end()) continue;
     w.write("momentum_" + std::to_string(i), static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
   }
+  w.write("has_grad", has_grad);
   a_optimizer_->save(a);
   archive.write("network", net);
   archive.write("w_optimizer", w);
@@ -95,13 +101,27 @@ void SupernetSearcher::load(torch::serialize::InputArchive& archive) {
   archive.read("network", net);
   archive.read("w_optimizer", w);
   archive.read("a_optimizer", a);
+  // Loading replaces parameter data with contiguous tensors; restore each tensor's layout as the
+  // network had it, or convolutions take another (numerically different) path after a resume.
+  std::vector<std::pair<torch::Tensor, torch::MemoryFormat>> layouts;
+  for (const auto& p : net_->parameters()) layouts.emplace_back(p, p.suggest_memory_format());
+  for (const auto& b : net_->buffers()) layouts.emplace_back(b, b.suggest_memory_format());
   net_->load(net);
-  // Loading replaces parameter data with contiguous tensors; restore the layout the network was
-  // built with, or convolutions take another (numerically different) path after a resume.
-  if (net_->options().channels_last_on_cpu() && device_.is_cpu()) supernet::to_channels_last(*net_);
+  for (auto& [tensor, format] : layouts) {
+    torch::NoGradGuard no_grad;
+    if (tensor.suggest_memory_format() != format) tensor.set_data(tensor.contiguous(format));
+  }
   const std::vector<torch::Tensor> weights = net_->weight_parameters();
+  torch::Tensor has_grad;
+  w.read("has_grad", has_grad);
+  if (has_grad.numel() != static_cast<std::int64_t>(weights.size())) throw Error("checkpoint does not match the network");
   w_optimizer_->state().clear();
   for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (has_grad[static_cast<std::int64_t>(i)].item<bool>()) {
+      weights[i].mutable_grad() = torch::zeros_like(weights[i]);
+    } else {
+      weights[i].mutable_grad() = torch::Tensor();
+    }
     torch::Tensor buffer;
     if (!w.try_read("momentum_" + std::to_string(i), buffer)) continue;
     auto state = std::make_unique<torch::optim::SGDParamState>();
