@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace nas::test {
@@ -35,6 +36,12 @@ inline CommandResult nas(const std::string& args) {
   run.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   std::filesystem::remove(err_file);
   return run;
+}
+
+/// The JSON a successful command printed (a test failure if it failed).
+inline nlohmann::json json_of(const CommandResult& run) {
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  return nlohmann::json::parse(run.out);
 }
 
 /// Bad input: exactly one line on stderr starting with "error: " and containing `fragment`, a

@@ -17,12 +17,9 @@ namespace fs = std::filesystem;
 
 using nas::test::CommandResult;
 using nas::test::expect_clean_error;
+using nas::test::json_of;
 using nas::test::nas;
 
-nlohmann::json json_of(const CommandResult& run) {
-  EXPECT_EQ(run.exit_code, 0) << run.err;
-  return nlohmann::json::parse(run.out);
-}
 
 const char* kResNet = "'|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|'";
 

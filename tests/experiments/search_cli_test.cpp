@@ -16,13 +16,10 @@ namespace {
 
 using nas::test::CommandResult;
 using nas::test::expect_clean_error;
+using nas::test::json_of;
 using nas::test::nas;
 using nas::test::TempDir;
 
-nlohmann::json json_of(const CommandResult& run) {
-  EXPECT_EQ(run.exit_code, 0) << run.err;
-  return nlohmann::json::parse(run.out);
-}
 
 
 TEST(Search, OneRunGivesTheContractAndIsDeterministic) {

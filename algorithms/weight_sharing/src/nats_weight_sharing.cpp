@@ -195,6 +195,11 @@ bench::TssArch SupernetSearcher::best_on_one_batch_each(const std::vector<bench:
   return best;
 }
 
+ArchId SupernetSearcher::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,
+                                double* valid_accuracy) {
+  return report(net_->derive_arch(), valid, max_batches, valid_accuracy);
+}
+
 ArchId SupernetSearcher::report(const bench::TssArch& arch, const supernet::EvalBatchStream& valid, int max_batches,
                                 double* valid_accuracy) {
   *valid_accuracy = evaluate_arch(arch, valid, 0, max_batches);
@@ -211,10 +216,6 @@ StepStats DartsV1::train_step(const supernet::SearchBatch& batch, torch::Generat
   return stats;
 }
 
-ArchId DartsV1::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,
-                       double* valid_accuracy) {
-  return report(net_->derive_arch(), valid, max_batches, valid_accuracy);
-}
 
 // ---- DARTS-V2 -----------------------------------------------------------------------------------------
 
@@ -286,10 +287,6 @@ StepStats DartsV2::train_step(const supernet::SearchBatch& batch, torch::Generat
   return stats;
 }
 
-ArchId DartsV2::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,
-                       double* valid_accuracy) {
-  return report(net_->derive_arch(), valid, max_batches, valid_accuracy);
-}
 
 // ---- GDAS ---------------------------------------------------------------------------------------------
 
@@ -318,10 +315,6 @@ StepStats Gdas::train_step(const supernet::SearchBatch& batch, torch::Generator&
   return stats;
 }
 
-ArchId Gdas::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,
-                    double* valid_accuracy) {
-  return report(net_->derive_arch(), valid, max_batches, valid_accuracy);
-}
 
 // ---- SETN ---------------------------------------------------------------------------------------------
 

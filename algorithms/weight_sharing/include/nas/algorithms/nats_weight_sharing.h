@@ -46,6 +46,9 @@ class SupernetSearcher : public WeightSharingSearcher {
   void save(torch::serialize::OutputArchive& archive) const override;
   void load(torch::serialize::InputArchive& archive) override;
   std::vector<std::vector<double>> arch_probabilities() const override;
+  /// The default: the argmax cell of alpha (DARTS, GDAS) and its valid accuracy.
+  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
+                double* valid_accuracy) override;
 
   /// SGD step on the weights in the current mode (alpha receives no gradient).
   void weight_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats);
@@ -75,8 +78,6 @@ class DartsV1 final : public SupernetSearcher {
 
  protected:
   StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
-  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
-                double* valid_accuracy) override;
 };
 
 class DartsV2 final : public SupernetSearcher {
@@ -87,8 +88,6 @@ class DartsV2 final : public SupernetSearcher {
 
  protected:
   StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
-  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
-                double* valid_accuracy) override;
 };
 
 class Gdas final : public SupernetSearcher {
@@ -103,8 +102,6 @@ class Gdas final : public SupernetSearcher {
  protected:
   void begin_epoch(int epoch, int epochs, torch::Generator& generator) override;
   StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
-  ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
-                double* valid_accuracy) override;
   double tau() const override { return net_->tau(); }
 
  private:
