@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "nas/benchmark_api/benchmark.h"
+#include "json_util.h"
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/importers.h"
 #include "nas/benchmark_api/topology_space.h"
@@ -47,7 +48,6 @@ Benchmark open_benchmark(const QueryOptions& o) {
   return benchmark;
 }
 
-Json optional_number(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
 
 /// The row printed by `info` and by every line of `export`.
 Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, int hp, bench::Trial trial, int epoch) {
@@ -61,16 +61,16 @@ Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, 
   row["hp"] = m.hp;
   row["epoch"] = m.epoch;
   row["trial"] = trial.is_mean() ? Json("mean") : Json(trial.seed);
-  row["test_accuracy"] = optional_number(m.test_accuracy);
-  row["valid_accuracy"] = optional_number(m.valid_accuracy);
-  row["train_accuracy"] = optional_number(m.train_accuracy);
-  row["test_loss"] = optional_number(m.test_loss);
-  row["valid_loss"] = optional_number(m.valid_loss);
-  row["train_loss"] = optional_number(m.train_loss);
+  row["test_accuracy"] = experiments::json_or_null(m.test_accuracy);
+  row["valid_accuracy"] = experiments::json_or_null(m.valid_accuracy);
+  row["train_accuracy"] = experiments::json_or_null(m.train_accuracy);
+  row["test_loss"] = experiments::json_or_null(m.test_loss);
+  row["valid_loss"] = experiments::json_or_null(m.valid_loss);
+  row["train_loss"] = experiments::json_or_null(m.train_loss);
   row["params_m"] = cost.params_m;
   row["flops_m"] = cost.flops_m;
-  row["latency_s"] = optional_number(cost.latency_s);
-  row["train_time_per_epoch_s"] = optional_number(cost.train_time_per_epoch_s);
+  row["latency_s"] = experiments::json_or_null(cost.latency_s);
+  row["train_time_per_epoch_s"] = experiments::json_or_null(cost.train_time_per_epoch_s);
   row["time_estimated"] = cost.time_estimated;
   return row;
 }

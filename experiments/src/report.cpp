@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <yaml-cpp/yaml.h>
 
+#include "json_util.h"
 #include "nas/benchmark_api/error.h"
 #include "results_store.h"
 #include "run.h"
@@ -335,7 +336,6 @@ AnytimeCurve anytime_curve(const std::string& algorithm, const RunGroup& runs, c
 // ---------------------------------------------------------------------------------------------
 // summary.json
 
-Json optional_json(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
 Json json_of(const Statistic& s) {
   return {{"mean", s.count > 0 ? Json(s.mean) : Json(nullptr)},
@@ -344,7 +344,7 @@ Json json_of(const Statistic& s) {
 }
 
 Json json_of(const ArchFrequency& f) {
-  return {{"arch", f.arch}, {"index", f.index}, {"count", f.count}, {"test_accuracy", optional_json(f.test_accuracy)}};
+  return {{"arch", f.arch}, {"index", f.index}, {"count", f.count}, {"test_accuracy", json_or_null(f.test_accuracy)}};
 }
 
 Json json_of(const CrossSeed& c) {
@@ -359,7 +359,7 @@ Json json_of(const CrossSeed& c) {
     for (std::size_t i = 0; i < d.choices.size(); ++i) choices[d.choices[i]] = d.fractions[i];
     out["choice_frequencies"][d.decision] = choices;
   }
-  out["mean_pairwise_edit_distance"] = optional_json(c.mean_edit_distance);
+  out["mean_pairwise_edit_distance"] = json_or_null(c.mean_edit_distance);
   out["isomorphism_classes"] = {
       {"distinct", c.distinct_classes},
       {"most_frequent", c.top_class_count == 0 ? Json(nullptr)
@@ -394,7 +394,7 @@ Json json_of(const AnytimeData& data) {
   Json curves = Json::array();
   for (const auto& c : data.curves) {
     Json mean = Json::array();
-    for (const auto& m : c.mean) mean.push_back(optional_json(m));
+    for (const auto& m : c.mean) mean.push_back(json_or_null(m));
     curves.push_back({{"algorithm", c.algorithm}, {"mean", mean}, {"std", c.std}, {"runs", c.runs}});
   }
   return {{"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
@@ -408,7 +408,7 @@ Json json_of(const algorithms::EpochRecord& e, const std::optional<double>& deri
           {"arch_accuracy", e.arch_accuracy},
           {"valid_accuracy", e.valid_accuracy},
           {"derived_arch", e.derived_arch},
-          {"derived_test_accuracy", optional_json(derived_test)},
+          {"derived_test_accuracy", json_or_null(derived_test)},
           {"tau", e.tau},
           {"seconds", e.seconds},
           {"arch_probabilities", e.arch_probabilities}};
@@ -421,7 +421,7 @@ Json json_of(const WeightSharingData& data) {
     for (std::size_t i = 0; i < r.epochs.size(); ++i) epochs.push_back(json_of(r.epochs[i], r.derived_test_accuracy[i]));
     runs.push_back({{"seed", r.seed},
                     {"arch_index", r.arch},
-                    {"test_accuracy", optional_json(r.test_accuracy)},
+                    {"test_accuracy", json_or_null(r.test_accuracy)},
                     {"device", r.device},
                     {"search_wall_seconds", r.search_wall_seconds},
                     {"plotted", r.plotted},

@@ -147,19 +147,14 @@ std::map<std::string, std::string> ResultsStore::metadata() const {
 }
 
 void ResultsStore::set_metadata(const std::map<std::string, std::string>& values) {
-  exec("BEGIN IMMEDIATE");
-  try {
+  in_transaction([&] {
     Statement insert(db_, "INSERT OR REPLACE INTO experiment(key, value) VALUES (?, ?)");
     for (const auto& [key, value] : values) {
       insert.bind(1, key).bind(2, value);
       insert.step();
       insert.reset();
     }
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 std::set<std::tuple<std::string, std::string, std::uint64_t>> ResultsStore::finished_runs() const {
@@ -171,8 +166,7 @@ std::set<std::tuple<std::string, std::string, std::uint64_t>> ResultsStore::fini
 
 void ResultsStore::add_run(const std::string& algorithm, const std::string& dataset, const RunOutcome& outcome,
                            const algorithms::Budget& budget) {
-  exec("BEGIN IMMEDIATE");
-  try {
+  in_transaction([&] {
     Statement insert(db_,
                      "INSERT INTO runs(algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
                      " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
@@ -194,11 +188,7 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& data
       point.step();
       point.reset();
     }
-    exec("COMMIT");
-  } catch (...) {
-    exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 void ResultsStore::add_epoch(const std::string& algorithm, const std::string& dataset, std::uint64_t seed,

@@ -79,6 +79,18 @@ class ResultsStore {
  private:
   explicit ResultsStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   void exec(const std::string& sql) const;
+  /// Runs `body` inside one write transaction: committed if it returns, rolled back if it throws.
+  template <typename Body>
+  void in_transaction(Body&& body) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
 
   sqlite3* db_ = nullptr;
   std::string path_;

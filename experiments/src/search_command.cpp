@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "json_util.h"
 #include "nas/benchmark_api/error.h"
 #include "parallel.h"
 #include "run.h"
@@ -18,7 +19,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
 }  // namespace
 
@@ -107,9 +107,9 @@ void add_search_command(CLI::App& app) {
       out["seed"] = r.seed;
       out["arch"] = r.arch;
       out["index"] = r.index;
-      out["valid_accuracy"] = optional_number(r.valid_accuracy);
+      out["valid_accuracy"] = experiments::json_or_null(r.valid_accuracy);
       out["valid_hp"] = r.valid_hp;
-      out["test_accuracy"] = optional_number(r.test_accuracy);
+      out["test_accuracy"] = experiments::json_or_null(r.test_accuracy);
       out["test_hp"] = r.test_hp;
       out["search_valid_accuracy"] = r.search_valid_accuracy;
       out["queries"] = r.queries;
@@ -127,7 +127,7 @@ void add_search_command(CLI::App& app) {
       for (const auto& r : outcomes) {
         if (r.test_accuracy) tests.push_back(*r.test_accuracy);
         if (r.valid_accuracy) valids.push_back(*r.valid_accuracy);
-        runs.push_back({{"seed", r.seed}, {"index", r.index}, {"test_accuracy", optional_number(r.test_accuracy)}});
+        runs.push_back({{"seed", r.seed}, {"index", r.index}, {"test_accuracy", experiments::json_or_null(r.test_accuracy)}});
       }
       const experiments::Statistic test = experiments::statistic_of(tests), valid = experiments::statistic_of(valids);
       out["runs"] = o->runs;
