@@ -1,6 +1,8 @@
 // The searcher registry and YAML override helpers.
 #include "nas/algorithms/registry.h"
 
+#include <algorithm>
+
 #include "nas/benchmark_api/error.h"
 
 namespace nas::algorithms {
@@ -21,6 +23,11 @@ const SearcherEntry& SearcherRegistry::get(const std::string& name) const {
     throw Error("unknown algorithm '" + name + "' (registered: " + known + ")");
   }
   return it->second;
+}
+
+bool SearcherRegistry::searches(const std::string& name, bench::Space space) const {
+  const auto& spaces = get(name).spaces;
+  return std::find(spaces.begin(), spaces.end(), space) != spaces.end();
 }
 
 std::vector<const SearcherEntry*> SearcherRegistry::entries() const {

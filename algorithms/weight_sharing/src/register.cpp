@@ -7,12 +7,13 @@ namespace nas::algorithms {
 
 void register_weight_sharing_searchers(SearcherRegistry& registry) {
   const std::string family = "weight-sharing";
-  registry.add(make_searcher_entry<DartsV1>("darts-v1", "DARTS, first order (Liu et al. 2019)", family));
-  registry.add(make_searcher_entry<DartsV2>("darts-v2", "DARTS, second order: unrolled architecture gradient", family));
-  registry.add(make_searcher_entry<Gdas>("gdas", "GDAS: differentiable sampling with hard Gumbel-softmax (Dong & Yang 2019)", family));
-  registry.add(make_searcher_entry<Setn>("setn", "SETN: one-shot with template-based candidate selection (Dong & Yang 2019)", family));
-  registry.add(make_searcher_entry<RandomWeightSharing>("random-ws", "RSPS: random search with parameter sharing (Li & Talwalkar 2019)", family));
-  registry.add(make_searcher_entry<Enas>("enas", "ENAS: LSTM controller trained with REINFORCE (Pham et al. 2018)", family));
+  const std::vector<bench::Space> tss = {bench::Space::Topology};
+  registry.add(make_searcher_entry<DartsV1>("darts-v1", "DARTS, first order (Liu et al. 2019)", family, tss));
+  registry.add(make_searcher_entry<DartsV2>("darts-v2", "DARTS, second order: unrolled architecture gradient", family, tss));
+  registry.add(make_searcher_entry<Gdas>("gdas", "GDAS: differentiable sampling with hard Gumbel-softmax (Dong & Yang 2019)", family, tss));
+  registry.add(make_searcher_entry<Setn>("setn", "SETN: one-shot with template-based candidate selection (Dong & Yang 2019)", family, tss));
+  registry.add(make_searcher_entry<RandomWeightSharing>("random-ws", "RSPS: random search with parameter sharing (Li & Talwalkar 2019)", family, tss));
+  registry.add(make_searcher_entry<Enas>("enas", "ENAS: LSTM controller trained with REINFORCE (Pham et al. 2018)", family, tss));
 }
 
 }  // namespace nas::algorithms

@@ -24,6 +24,8 @@ struct SearcherEntry {
   std::string name;
   std::string description;
   std::string family;  ///< "query-based" or "weight-sharing"
+  /// The spaces it searches (query-based searchers: both; a supernet: the one it is built for).
+  std::vector<bench::Space> spaces;
   std::vector<ConfigField> fields;
   /// Builds a searcher from config overrides (a YAML map or null); throws nas::Error on bad keys.
   std::function<std::unique_ptr<Searcher>(const YAML::Node& config)> create;
@@ -33,7 +35,8 @@ struct SearcherEntry {
 
 template <typename SearcherT>
 SearcherEntry make_searcher_entry(const std::string& name, const std::string& description,
-                                  const std::string& family = "query-based") {
+                                  const std::string& family = "query-based",
+                                  std::vector<bench::Space> spaces = {bench::Space::Topology, bench::Space::Size}) {
   using Config = typename SearcherT::Config;
   auto binder = std::make_shared<ConfigBinder<Config>>("searcher " + name);
   SearcherT::describe(*binder);
@@ -41,6 +44,7 @@ SearcherEntry make_searcher_entry(const std::string& name, const std::string& de
   entry.name = name;
   entry.description = description;
   entry.family = family;
+  entry.spaces = std::move(spaces);
   entry.fields = binder->fields();
   entry.create = [binder](const YAML::Node& config) -> std::unique_ptr<Searcher> {
     return std::make_unique<SearcherT>(binder->parse(config));
@@ -55,6 +59,8 @@ class SearcherRegistry {
   void add(SearcherEntry entry);
   /// The entry of a name; an unknown name is a nas::Error listing the registered ones.
   const SearcherEntry& get(const std::string& name) const;
+  /// Whether the searcher `name` searches `space` (unknown name: nas::Error).
+  bool searches(const std::string& name, bench::Space space) const;
   bool contains(const std::string& name) const { return entries_.count(name) != 0; }
   std::unique_ptr<Searcher> create(const std::string& name, const YAML::Node& config) const {
     return get(name).create(config);
