@@ -1,14 +1,45 @@
 // The simulated-evaluation loop shared by the query-based searchers.
 #include <cmath>
+#include <string>
 
 #include "nas/algorithms/searcher.h"
 #include "nas/benchmark_api/error.h"
 
 namespace nas::algorithms {
+namespace {
+
+/// 32768 -> "32,768": the counts in the coverage message are read by people.
+std::string with_thousands(std::uint32_t value) {
+  std::string digits = std::to_string(value), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+/// The official "simple" directory that holds every arch's records for a space.
+const char* official_directory(bench::Space space) {
+  return space == bench::Space::Topology ? "NATS-tss-v1_0-3ffb9-simple" : "NATS-sss-v1_0-50262-simple";
+}
+
+}  // namespace
+
+void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset, int search_hp) {
+  const std::uint32_t covered = benchmark.searchable_archs(dataset, search_hp);
+  if (covered == benchmark.size()) return;
+  const bench::Dataset key = dataset == bench::Dataset::Cifar10 ? bench::Dataset::Cifar10Valid : dataset;
+  throw Error("the " + std::string(bench::space_name(benchmark.space())) + " benchmark " + benchmark.store().path() +
+              " has hp-" + std::to_string(search_hp) + " validation data on " + std::string(bench::dataset_name(key)) +
+              " for " + with_thousands(covered) + " of " + with_thousands(benchmark.size()) +
+              " archs; query-based searchers need all of them: import the official " +
+              official_directory(benchmark.space()) + " directory with `nas bench import nats`");
+}
 
 SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
   if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
   if (task.space->space() != task.benchmark->space()) throw Error("the benchmark does not belong to the search space");
+  require_search_coverage(*task.benchmark, task.dataset, task.search_hp);
   if (task.budget.seconds <= 0 && task.budget.queries <= 0) {
     throw Error("a search needs a positive budget (simulated seconds or number of queries)");
   }

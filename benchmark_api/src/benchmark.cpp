@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "nas/benchmark_api/cost_model.h"
 #include "nas/benchmark_api/error.h"
@@ -38,6 +40,13 @@ constexpr const char* kShippedFileName[] = {"nats-tss-v1_0-shipped.nasbench", "n
 }  // namespace
 
 std::string_view nas_version() { return NAS_VERSION_STRING; }
+
+struct Benchmark::SearchableCounts {
+  std::mutex mutex;
+  std::map<std::pair<Dataset, int>, std::uint32_t> counts;  // (dataset key, hp) -> archs
+};
+
+Benchmark::Benchmark(Store store) : store_(std::move(store)), searchable_counts_(std::make_shared<SearchableCounts>()) {}
 
 Benchmark Benchmark::open(const std::string& path) { return Benchmark(Store::open(path)); }
 
@@ -236,6 +245,27 @@ SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset data
   clock.used_seconds += result.time_cost_s;
   result.total_time_s = clock.used_seconds;
   return result;
+}
+
+std::uint32_t Benchmark::searchable_archs(Dataset dataset, int hp) const {
+  hp = resolve_hp(hp);
+  const Dataset key = dataset == Dataset::Cifar10 ? Dataset::Cifar10Valid : dataset;
+  const std::lock_guard<std::mutex> lock(searchable_counts_->mutex);
+  const auto [it, inserted] = searchable_counts_->counts.try_emplace({key, hp}, 0);
+  if (!inserted) return it->second;
+  // An arch is searchable when any trial (or the stored mean) has a last-epoch accuracy in a set
+  // simulate_train_eval reads; scanning those few columns once is a few milliseconds.
+  std::vector<bool> found(size(), false);
+  for (const Column& column : store_.columns()) {
+    const ColumnKey& c = column.key();
+    if (c.dataset != key || c.hp != hp || c.quantity != Quantity::Accuracy) continue;
+    if (c.set != EvalSet::XValid && c.set != EvalSet::OriTest) continue;
+    for (std::uint32_t arch = 0; arch < size(); ++arch) {
+      if (!found[arch] && !std::isnan(column.value(arch))) found[arch] = true;
+    }
+  }
+  it->second = static_cast<std::uint32_t>(std::count(found.begin(), found.end(), true));
+  return it->second;
 }
 
 Benchmark::Best Benchmark::find_best(Dataset dataset, Split split, int hp, std::optional<double> max_flops_m,

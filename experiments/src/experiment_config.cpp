@@ -1,7 +1,9 @@
 // Parsing, resolving and hashing experiment files.
 #include "experiment_config.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "nas/benchmark_api/error.h"
@@ -20,13 +22,20 @@ YAML::Node load_yaml(const std::string& path) {
   }
 }
 
+/// Keys an older version of the file format had, and what replaced them.
+std::string replaced_key_hint(const std::string& key) {
+  if (key == "space") return "; a grid now lists its spaces: spaces: [tss]";
+  if (key == "benchmark") return "; benchmarks are now given per space: benchmarks: {tss: shipped}";
+  return "";
+}
+
 void reject_unknown_keys(const YAML::Node& map, const std::set<std::string>& known, const std::string& where) {
   for (const auto& item : map) {
     const std::string key = item.first.as<std::string>();
     if (known.count(key) == 0) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      throw Error(where + ": unknown key '" + key + "' (known: " + list + ")");
+      throw Error(where + ": unknown key '" + key + "' (known: " + list + ")" + replaced_key_hint(key));
     }
   }
 }
@@ -41,9 +50,164 @@ T scalar(const YAML::Node& node, const std::string& where, const char* expected)
   }
 }
 
+/// A seed: a non-negative integer (yaml-cpp would wrap "-1" around to 2^64 - 1).
+std::uint64_t seed_value(const YAML::Node& node, const std::string& where) {
+  if (node.IsScalar() && !node.Scalar().empty() && node.Scalar()[0] == '-') {
+    throw Error(where + " must be a non-negative integer, got '" + node.Scalar() + "'");
+  }
+  return scalar<std::uint64_t>(node, where, "a non-negative integer");
+}
+
+int runs_value(const YAML::Node& node, const std::string& where) {
+  const int runs = scalar<int>(node, where, "a positive integer");
+  if (runs < 1) throw Error(where + " must be a positive integer");
+  return runs;
+}
+
+SeedSet seed_range(int runs, std::uint64_t first_seed) {
+  SeedSet set;
+  for (int r = 0; r < runs; ++r) set.seeds.push_back(first_seed + static_cast<std::uint64_t>(r));
+  return set;
+}
+
+SeedSet seed_list(const YAML::Node& node, const std::string& where) {
+  if (!node.IsSequence() || node.size() == 0) throw Error(where + " must be a non-empty list of seeds");
+  SeedSet set;
+  set.listed = true;
+  for (std::size_t i = 0; i < node.size(); ++i) set.seeds.push_back(seed_value(node[i], where + "[" + std::to_string(i) + "]"));
+  std::sort(set.seeds.begin(), set.seeds.end());
+  if (std::adjacent_find(set.seeds.begin(), set.seeds.end()) != set.seeds.end()) {
+    throw Error(where + " lists a seed twice");
+  }
+  return set;
+}
+
+/// What the top level says about seeds, for the algorithms that do not say it themselves.
+struct SeedDefaults {
+  std::optional<int> runs;
+  std::uint64_t first_seed = 0;
+  std::optional<SeedSet> listed;
+};
+
+SeedDefaults read_seed_defaults(const YAML::Node& root, const std::string& path) {
+  SeedDefaults defaults;
+  if (root["seeds"]) {
+    if (root["runs"] || root["first_seed"]) throw Error(path + ": give either seeds or runs/first_seed, not both");
+    defaults.listed = seed_list(root["seeds"], path + ": seeds");
+  }
+  if (root["runs"]) defaults.runs = runs_value(root["runs"], path + ": runs");
+  if (root["first_seed"]) defaults.first_seed = seed_value(root["first_seed"], path + ": first_seed");
+  return defaults;
+}
+
+/// An algorithm's seeds: its own `seeds`, or its `runs`/`first_seed` (each defaulting to the top
+/// level's), or the top level's seeds.
+SeedSet algorithm_seeds(const YAML::Node& a, const SeedDefaults& defaults, const std::string& where) {
+  if (a["seeds"]) {
+    if (a["runs"] || a["first_seed"]) throw Error(where + ": give either seeds or runs/first_seed, not both");
+    return seed_list(a["seeds"], where + ".seeds");
+  }
+  if (!a["runs"] && !a["first_seed"] && defaults.listed) return *defaults.listed;
+  std::optional<int> runs = defaults.runs;
+  if (a["runs"]) runs = runs_value(a["runs"], where + ".runs");
+  if (!runs) throw Error(where + ": no seeds: set runs (or seeds) at the top level or for this algorithm");
+  const std::uint64_t first = a["first_seed"] ? seed_value(a["first_seed"], where + ".first_seed") : defaults.first_seed;
+  return seed_range(*runs, first);
+}
+
+std::vector<bench::Space> space_list(const YAML::Node& node, const std::string& where) {
+  if (!node.IsSequence() || node.size() == 0) throw Error(where + " must be a non-empty list of spaces (tss, sss)");
+  std::vector<bench::Space> spaces;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string entry = where + "[" + std::to_string(i) + "]";
+    bench::Space space;
+    try {
+      space = bench::parse_space(scalar<std::string>(node[i], entry, "tss or sss"));
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      throw Error(what.rfind(entry, 0) == 0 ? what : entry + ": " + what);
+    }
+    if (std::find(spaces.begin(), spaces.end(), space) != spaces.end()) {
+      throw Error(where + " lists " + std::string(bench::space_name(space)) + " twice");
+    }
+    spaces.push_back(space);
+  }
+  return spaces;
+}
+
+std::string space_names(const std::vector<bench::Space>& spaces) {
+  std::string out;
+  for (bench::Space s : spaces) out += (out.empty() ? "" : ", ") + std::string(bench::space_name(s));
+  return out;
+}
+
+bool contains(const std::vector<bench::Space>& spaces, bench::Space space) {
+  return std::find(spaces.begin(), spaces.end(), space) != spaces.end();
+}
+
+std::map<bench::Space, std::string> read_benchmarks(const YAML::Node& root, const std::vector<bench::Space>& spaces,
+                                                    const std::string& path) {
+  std::map<bench::Space, std::string> benchmarks;
+  for (bench::Space space : spaces) benchmarks[space] = "shipped";
+  const YAML::Node node = root["benchmarks"];
+  if (!node) return benchmarks;
+  if (!node.IsMap()) throw Error(path + ": benchmarks must be a map from space to 'shipped' or a store path");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const std::string where = path + ": benchmarks." + key;
+    bench::Space space;
+    try {
+      space = bench::parse_space(key);
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+    if (!contains(spaces, space)) {
+      throw Error(where + ": " + std::string(bench::space_name(space)) + " is not one of the grid's spaces (" +
+                  space_names(spaces) + ")");
+    }
+    const std::string value = scalar<std::string>(item.second, where, "'shipped' or the path of a store");
+    if (value.empty()) throw Error(where + " must be 'shipped' or the path of a store");
+    benchmarks[space] = value;
+  }
+  return benchmarks;
+}
+
+/// The spaces an algorithm runs on: those it lists (each must be in the grid and searched by it), or
+/// every grid space it searches.
+std::vector<bench::Space> algorithm_spaces(const YAML::Node& a, const algorithms::SearcherEntry& entry,
+                                           const std::vector<bench::Space>& grid, const std::string& where) {
+  const std::string who = where + " (" + entry.name + ")";
+  if (a["spaces"]) {
+    const std::vector<bench::Space> listed = space_list(a["spaces"], where + ".spaces");
+    std::vector<bench::Space> out;
+    for (bench::Space space : grid) {  // the grid's order, so reports and jobs agree
+      if (contains(listed, space)) out.push_back(space);
+    }
+    for (bench::Space space : listed) {
+      if (!contains(grid, space)) {
+        throw Error(who + ": space " + std::string(bench::space_name(space)) + " is not one of the grid's spaces (" +
+                    space_names(grid) + ")");
+      }
+      if (!contains(entry.spaces, space)) {
+        throw Error(who + " does not search " + std::string(bench::space_name(space)) + " (it searches " +
+                    space_names(entry.spaces) + ")");
+      }
+    }
+    return out;
+  }
+  std::vector<bench::Space> out;
+  for (bench::Space space : grid) {
+    if (contains(entry.spaces, space)) out.push_back(space);
+  }
+  if (out.empty()) {
+    throw Error(who + " searches " + space_names(entry.spaces) + ", none of the grid's spaces (" + space_names(grid) + ")");
+  }
+  return out;
+}
+
 }  // namespace
 
-algorithms::Budget ExperimentConfig::budget_for(bench::Dataset dataset) const {
+algorithms::Budget ExperimentConfig::budget_for(bench::Space space, bench::Dataset dataset) const {
   algorithms::Budget budget;
   if (budget_kind == "queries") {
     budget.queries = budget_queries;
@@ -68,8 +232,8 @@ std::vector<std::string> read_plugin_list(const std::string& path) {
 ExperimentConfig load_experiment(const std::string& path, const algorithms::SearcherRegistry& registry) {
   const YAML::Node root = load_yaml(path);
   if (!root.IsMap()) throw Error(path + ": an experiment file is a YAML map");
-  reject_unknown_keys(root, {"name", "space", "benchmark", "datasets", "runs", "first_seed", "budget", "plugins", "algorithms", "data",
-                       "device", "torch_threads"},
+  reject_unknown_keys(root, {"name", "spaces", "benchmarks", "datasets", "runs", "first_seed", "seeds", "budget", "plugins",
+                             "algorithms", "data", "device", "torch_threads"},
                       path);
   ExperimentConfig config;
   auto required = [&](const char* key) {
@@ -77,8 +241,8 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     return root[key];
   };
   config.name = scalar<std::string>(required("name"), path + ": name", "a string");
-  config.space = bench::parse_space(scalar<std::string>(required("space"), path + ": space", "tss or sss"));
-  if (root["benchmark"]) config.benchmark = scalar<std::string>(root["benchmark"], path + ": benchmark", "shipped or a path");
+  config.spaces = space_list(required("spaces"), path + ": spaces");
+  config.benchmarks = read_benchmarks(root, config.spaces, path);
   const YAML::Node datasets = required("datasets");
   if (!datasets.IsSequence() || datasets.size() == 0) throw Error(path + ": datasets must be a non-empty list");
   for (const auto& d : datasets) {
@@ -88,11 +252,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     }
     config.datasets.push_back(dataset);
   }
-  config.runs = scalar<int>(required("runs"), path + ": runs", "a positive integer");
-  if (config.runs < 1) throw Error(path + ": runs must be a positive integer");
-  if (root["first_seed"]) {
-    config.first_seed = scalar<std::uint64_t>(root["first_seed"], path + ": first_seed", "a non-negative integer");
-  }
+  const SeedDefaults seed_defaults = read_seed_defaults(root, path);
   if (root["budget"]) {
     const YAML::Node budget = root["budget"];
     if (budget.IsScalar()) {
@@ -123,13 +283,21 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     const YAML::Node a = algos[i];
     const std::string where = path + ": algorithms[" + std::to_string(i) + "]";
     if (!a.IsMap()) throw Error(where + " must be a map with a name");
-    reject_unknown_keys(a, {"name", "label", "config"}, where);
+    reject_unknown_keys(a, {"name", "label", "config", "spaces", "runs", "first_seed", "seeds"}, where);
     AlgorithmSpec spec;
     if (!a["name"]) throw Error(where + ": missing key 'name'");
     spec.name = scalar<std::string>(a["name"], where + ".name", "a searcher name");
     spec.label = a["label"] ? scalar<std::string>(a["label"], where + ".label", "a string") : spec.name;
     if (!labels.insert(spec.label).second) throw Error(where + ": label '" + spec.label + "' used twice");
-    const algorithms::SearcherEntry& entry = registry.get(spec.name);
+    const algorithms::SearcherEntry& entry = [&]() -> const algorithms::SearcherEntry& {
+      try {
+        return registry.get(spec.name);
+      } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+      }
+    }();
+    spec.spaces = algorithm_spaces(a, entry, config.spaces, where);
+    spec.seeds = algorithm_seeds(a, seed_defaults, where);
     YAML::Node overrides = algorithm_config(spec.name, {});
     if (a["config"]) {
       if (!a["config"].IsMap()) throw Error(where + ".config must be a map");
@@ -148,11 +316,9 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
 YAML::Node to_yaml(const ExperimentConfig& config) {
   YAML::Node out(YAML::NodeType::Map);
   out["name"] = config.name;
-  out["space"] = std::string(bench::space_name(config.space));
-  out["benchmark"] = config.benchmark;
+  for (bench::Space s : config.spaces) out["spaces"].push_back(std::string(bench::space_name(s)));
+  for (bench::Space s : config.spaces) out["benchmarks"][std::string(bench::space_name(s))] = config.benchmarks.at(s);
   for (bench::Dataset d : config.datasets) out["datasets"].push_back(std::string(bench::dataset_name(d)));
-  out["runs"] = config.runs;
-  out["first_seed"] = config.first_seed;
   if (config.budget_kind == "seconds") {
     out["budget"]["seconds"] = config.budget_seconds;
   } else if (config.budget_kind == "queries") {
@@ -166,6 +332,13 @@ YAML::Node to_yaml(const ExperimentConfig& config) {
     YAML::Node node;
     node["name"] = a.name;
     node["label"] = a.label;
+    for (bench::Space s : a.spaces) node["spaces"].push_back(std::string(bench::space_name(s)));
+    if (a.seeds.listed) {
+      for (std::uint64_t seed : a.seeds.seeds) node["seeds"].push_back(seed);
+    } else {
+      node["runs"] = a.seeds.seeds.size();
+      node["first_seed"] = a.seeds.seeds.front();
+    }
     node["config"] = a.config;
     out["algorithms"].push_back(node);
   }

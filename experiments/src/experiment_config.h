@@ -1,12 +1,15 @@
-// The experiment file of `nas run`: a grid of algorithms x datasets x seeds, as a typed struct.
+// The experiment file of `nas run`: a grid of algorithms x search spaces x datasets x seeds, as a
+// typed struct.
 //
-//   name: nats-tss-query-based
-//   space: tss                       # tss | sss
-//   benchmark: shipped               # shipped | path/to/store.nasbench
-//   datasets: [cifar10, cifar100, ImageNet16-120]
-//   runs: 500                        # seeds first_seed .. first_seed + runs - 1
-//   first_seed: 0
-//   budget: nats                     # nats (NATS-Bench's per-dataset seconds) | {seconds: S} | {queries: Q}
+//   name: nats-13-cifar10
+//   spaces: [tss, sss]               # the search spaces of the grid, in the report's column order
+//   benchmarks:                      # optional, per space: shipped (default) | path/to/store.nasbench
+//     tss: shipped
+//     sss: data/nats-sss.nasbench
+//   datasets: [cifar10]              # cifar10 | cifar10-valid | cifar100 | ImageNet16-120
+//   runs: 500                        # the default seeds: first_seed .. first_seed + runs - 1,
+//   first_seed: 0                    #   or an explicit list `seeds: [777, 888, 999]`
+//   budget: nats                     # nats (NATS-Bench's seconds per space and dataset) | {seconds: S} | {queries: Q}
 //   plugins: []                      # shared libraries with more searchers
 //   data: /path/to/cifar10           # weight-sharing searchers: image data (default: $NAS_DATA)
 //   device: cpu                      # weight-sharing searchers: cpu | cuda | cuda:N
@@ -15,14 +18,22 @@
 //     - name: rea                    # a registered searcher
 //       label: rea                   # optional: distinguishes two configs of one searcher
 //       config: {population: 10}     # optional overrides of configs/algorithms/<name>.yaml
+//       spaces: [sss]                # optional: a subset of the grid's spaces (default: every grid
+//                                    #   space the searcher searches, per its registry entry)
+//       runs: 3                      # optional: this algorithm's own seeds (runs / first_seed, each
+//       first_seed: 777              #   defaulting to the top-level value, or seeds: [...])
 //
-// Unknown keys and wrong types are errors naming the key. The resolved form (every default made
-// explicit, every searcher config complete) is what is stored with the results and hashed; data,
-// device and torch_threads describe the machine, not the experiment, and are not hashed.
+// Each algorithm runs on each of its spaces, each dataset and each of its seeds; one job is keyed by
+// (label, space, dataset, seed). Unknown keys and wrong types are errors naming the key, and so are a
+// space a searcher does not search, a benchmark for a space the grid does not list, and an algorithm
+// without seeds. The resolved form (every default made explicit: each algorithm's spaces, seeds and
+// complete searcher config, each space's benchmark) is what is stored with the results and hashed;
+// data, device and torch_threads describe the machine, not the experiment, and are not hashed.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,19 +43,26 @@
 
 namespace nas::experiments {
 
+/// The seeds of one algorithm: a range (first_seed, first_seed + 1, ...) or a list, as written.
+struct SeedSet {
+  bool listed = false;                ///< given as `seeds: [...]` (sorted, distinct)
+  std::vector<std::uint64_t> seeds;   ///< every seed, ascending
+};
+
 struct AlgorithmSpec {
   std::string name;
   std::string label;
+  std::vector<bench::Space> spaces;  ///< resolved: in the grid's order
+  SeedSet seeds;
   YAML::Node config;  ///< resolved: every key of the searcher's config
 };
 
 struct ExperimentConfig {
   std::string name;
-  bench::Space space = bench::Space::Topology;
-  std::string benchmark = "shipped";
+  std::vector<bench::Space> spaces;
+  /// Per space of `spaces`: "shipped" or the path of a store, as written in the file.
+  std::map<bench::Space, std::string> benchmarks;
   std::vector<bench::Dataset> datasets;
-  int runs = 1;
-  std::uint64_t first_seed = 0;
   std::string budget_kind = "nats";  ///< nats | seconds | queries
   double budget_seconds = 0;         ///< for budget_kind seconds
   std::int64_t budget_queries = 0;   ///< for budget_kind queries
@@ -54,8 +72,8 @@ struct ExperimentConfig {
   std::string device = "cpu";    ///< not hashed
   int torch_threads = 0;         ///< not hashed
 
-  /// The budget of one run on a dataset.
-  algorithms::Budget budget_for(bench::Dataset dataset) const;
+  /// The budget of one run on a space and dataset.
+  algorithms::Budget budget_for(bench::Space space, bench::Dataset dataset) const;
 };
 
 /// Parses and resolves an experiment file against a registry (plugins must already be loaded:

@@ -51,8 +51,11 @@ void add_list_command(CLI::App& app) {
       for (const auto& field : entry->fields) {
         keys.push_back({{"key", field.key}, {"type", field.type}, {"default", field.default_value}, {"help", field.help}});
       }
+      ordered_json spaces = ordered_json::array();
+      for (bench::Space space : entry->spaces) spaces.push_back(std::string(bench::space_name(space)));
       out["algorithms"].push_back({{"name", entry->name},
                                    {"family", entry->family},
+                                   {"spaces", spaces},
                                    {"description", entry->description},
                                    {"config", keys}});
     }

@@ -54,21 +54,34 @@ std::uint64_t parse_checksum(const std::string& text) {
   return value;
 }
 
-/// Opens the benchmark named in the metadata and checks it is the very data the runs were scored on.
-bench::Benchmark open_verified_benchmark(const std::map<std::string, std::string>& metadata) {
-  const std::string path = metadata_value(metadata, "benchmark_path");
-  const std::string space_name = metadata_value(metadata, "space");
-  const std::optional<bench::Space> space =
-      space_name.empty() ? std::nullopt : std::optional<bench::Space>(bench::parse_space(space_name));
-  const bool shipped = path.empty() || path == "shipped";
-  if (shipped && !space) throw Error("the experiment records neither a benchmark path nor a search space");
-  bench::Benchmark benchmark = shipped ? bench::Benchmark::open_default(*space) : bench::Benchmark::open(path);
-  if (space && benchmark.space() != *space) {
-    throw Error("benchmark " + path + " is a " + std::string(bench::space_name(benchmark.space())) +
-                " benchmark, but the experiment searched " + space_name);
+/// The experiment's spaces, in its order (metadata "spaces": "tss,sss").
+std::vector<std::string> recorded_spaces(const std::map<std::string, std::string>& metadata) {
+  std::vector<std::string> spaces;
+  std::stringstream list(metadata_value(metadata, "spaces"));
+  for (std::string name; std::getline(list, name, ',');) {
+    spaces.emplace_back(bench::space_name(bench::parse_space(name)));  // checks the name
   }
-  const std::string recorded = metadata_value(metadata, "benchmark_checksum");
-  if (recorded.empty()) throw Error("the experiment records no benchmark checksum, so its benchmark cannot be checked");
+  if (spaces.empty()) throw Error("the experiment records no search spaces, so its benchmarks cannot be opened");
+  return spaces;
+}
+
+/// Opens the benchmark of one space named in the metadata and checks it is the very data the runs
+/// were scored on.
+bench::Benchmark open_verified_benchmark(const std::map<std::string, std::string>& metadata,
+                                         const std::string& space_name) {
+  const bench::Space space = bench::parse_space(space_name);
+  const std::string path = metadata_value(metadata, "benchmark_path." + space_name);
+  if (path.empty()) throw Error("the experiment records no " + space_name + " benchmark");
+  const bool shipped = path == "shipped";
+  bench::Benchmark benchmark = shipped ? bench::Benchmark::open_default(space) : bench::Benchmark::open(path);
+  if (benchmark.space() != space) {
+    throw Error("benchmark " + path + " is a " + std::string(bench::space_name(benchmark.space())) +
+                " benchmark, but the experiment searched " + space_name + " with it");
+  }
+  const std::string recorded = metadata_value(metadata, "benchmark_checksum." + space_name);
+  if (recorded.empty()) {
+    throw Error("the experiment records no " + space_name + " benchmark checksum, so its benchmark cannot be checked");
+  }
   if (benchmark.store().checksum() != parse_checksum(recorded)) {
     const std::string where = shipped ? bench::Benchmark::default_path(benchmark.space()) : path;
     throw Error("benchmark " + where + " has checksum " + hex_checksum(benchmark.store().checksum()) +
@@ -85,11 +98,12 @@ struct Reported {
   int valid_hp = 0;
 };
 
-/// Reported accuracies per (arch, dataset): thousands of runs share a few hundred incumbents, and the
-/// anytime curves look every trajectory point up.
+/// Reported accuracies per (arch, dataset) of one space's benchmark: thousands of runs share a few
+/// hundred incumbents, and the anytime curves look every trajectory point up.
 class AccuracyCache {
  public:
   explicit AccuracyCache(const bench::Benchmark& benchmark) : benchmark_(benchmark) {}
+  const bench::Benchmark& benchmark() const { return benchmark_; }
 
   const Reported& of(bench::ArchId arch, bench::Dataset dataset) {
     const std::uint64_t key = (static_cast<std::uint64_t>(dataset) << 32) | arch;
@@ -277,6 +291,22 @@ CrossSeed cross_seed_of(const RunGroup& runs, bench::Dataset dataset, const benc
   return out;
 }
 
+/// The final archs of runs whose final-fidelity test accuracy the benchmark does not hold, with their
+/// exact cost: what the report can say about them without inventing an accuracy.
+std::vector<UnavailableArch> unavailable_archs(const RunGroup& runs, bench::Dataset dataset,
+                                               const bench::SearchSpace& space, AccuracyCache& cache) {
+  std::map<bench::ArchId, std::size_t> counts;
+  for (const StoredRun* run : runs) {
+    if (!cache.of(run->outcome.index, dataset).test) ++counts[run->outcome.index];
+  }
+  std::vector<UnavailableArch> out;
+  for (const auto& [arch, count] : counts) {
+    const bench::CostInfo cost = cache.benchmark().cost(arch, dataset);
+    out.push_back({arch, space.format(arch), cost.params_m, cost.flops_m, count});
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Anytime curves
 
@@ -369,9 +399,14 @@ Json json_of(const CrossSeed& c) {
   return out;
 }
 
+Json json_of(const UnavailableArch& u) {
+  return {{"arch", u.arch}, {"index", u.index}, {"params_m", u.params_m}, {"flops_m", u.flops_m}, {"runs", u.runs}};
+}
+
 Json json_of(const CellReport& cell, int test_hp) {
   Json out;
   out["algorithm"] = cell.algorithm;
+  out["space"] = cell.space;
   out["dataset"] = cell.dataset;
   out["runs"] = cell.runs;
   out["family"] = cell.weight_sharing ? "weight-sharing" : "query";
@@ -387,6 +422,9 @@ Json json_of(const CellReport& cell, int test_hp) {
   test["hp"] = test_hp;
   out["at_budget"] = {{"valid", valid}, {"test", test}};
   out["cross_seed"] = json_of(cell.cross_seed);
+  // Runs that ended on an arch the benchmark has no final-fidelity record of: no accuracy, said so.
+  out["accuracy_unavailable"] = Json::array();
+  for (const auto& u : cell.unavailable) out["accuracy_unavailable"].push_back(json_of(u));
   return out;
 }
 
@@ -397,7 +435,7 @@ Json json_of(const AnytimeData& data) {
     for (const auto& m : c.mean) mean.push_back(json_or_null(m));
     curves.push_back({{"algorithm", c.algorithm}, {"mean", mean}, {"std", c.std}, {"runs", c.runs}});
   }
-  return {{"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
+  return {{"space", data.space}, {"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
 }
 
 Json json_of(const algorithms::EpochRecord& e, const std::optional<double>& derived_test) {
@@ -428,6 +466,7 @@ Json json_of(const WeightSharingData& data) {
                     {"epochs", epochs}});
   }
   return {{"algorithm", data.algorithm},
+          {"space", data.space},
           {"dataset", data.dataset},
           {"decisions", data.decisions},
           {"choices", data.choices},
@@ -436,15 +475,17 @@ Json json_of(const WeightSharingData& data) {
 
 Json summary_json(const ReportSummary& s) {
   Json out;
-  out["schema_version"] = 1;
+  out["schema_version"] = 2;
   out["name"] = s.name;
   out["metadata"] = Json(s.metadata);
   out["runs"] = s.num_runs;
-  out["test_hp"] = s.test_hp;
+  out["spaces"] = s.spaces;
+  out["test_hp"] = Json::object();
+  for (const auto& space : s.spaces) out["test_hp"][space] = s.test_hp.at(space);
   out["algorithms"] = s.algorithms;
   out["datasets"] = s.datasets;
   out["results"] = Json::array();
-  for (const auto& cell : s.cells) out["results"].push_back(json_of(cell, s.test_hp));
+  for (const auto& cell : s.cells) out["results"].push_back(json_of(cell, s.test_hp.at(cell.space)));
   out["anytime"] = Json::array();
   for (const auto& data : s.anytime) out["anytime"].push_back(json_of(data));
   out["weight_sharing"] = Json::array();
@@ -530,7 +571,7 @@ EpochsByRun weight_sharing_epochs(const ResultsStore& store, const std::vector<S
   EpochsByRun out;
   for (const auto& run : runs) {
     if (!looks_weight_sharing(run)) continue;
-    auto epochs = store.epochs(run.algorithm, run.dataset, run.outcome.seed);
+    auto epochs = store.epochs({run.algorithm, run.space, run.dataset, run.outcome.seed});
     if (!epochs.empty() || !run.outcome.device.empty()) out.emplace(&run, std::move(epochs));
   }
   return out;
@@ -551,7 +592,7 @@ void add_search_costs(CellReport& cell, const RunGroup& runs) {
 WeightSharingData weight_sharing_data(const std::string& algorithm, const std::string& dataset_name,
                                       const RunGroup& runs, const EpochsByRun& epochs,
                                       const bench::SearchSpace& space, AccuracyCache& cache) {
-  WeightSharingData data{algorithm, dataset_name, {}, {}, {}};
+  WeightSharingData data{algorithm, std::string(space.name()), dataset_name, {}, {}, {}};
   for (int d = 0; d < space.num_decisions(); ++d) {
     data.decisions.push_back(space.decision_name(d));
     data.choices.emplace_back();
@@ -562,6 +603,7 @@ WeightSharingData weight_sharing_data(const std::string& algorithm, const std::s
     WeightSharingRun r;
     r.seed = run->outcome.seed;
     r.arch = run->outcome.index;
+    r.arch_string = space.format(r.arch);
     r.test_accuracy = cache.of(r.arch, dataset).test;
     r.device = run->outcome.device;
     r.search_wall_seconds = run->outcome.search_wall_seconds;
@@ -575,9 +617,10 @@ WeightSharingData weight_sharing_data(const std::string& algorithm, const std::s
 
 }  // namespace
 
-const CellReport* ReportSummary::cell(const std::string& algorithm, const std::string& dataset) const {
+const CellReport* ReportSummary::cell(const std::string& algorithm, const std::string& space,
+                                      const std::string& dataset) const {
   for (const auto& c : cells) {
-    if (c.algorithm == algorithm && c.dataset == dataset) return &c;
+    if (c.algorithm == algorithm && c.space == space && c.dataset == dataset) return &c;
   }
   return nullptr;
 }
@@ -586,68 +629,92 @@ ReportSummary build_report(const std::string& dir) {
   const ResultsStore store = ResultsStore::open_existing(dir);
   ReportSummary summary;
   summary.metadata = store.metadata();
-  const bench::Benchmark benchmark = open_verified_benchmark(summary.metadata);
-  const auto space = bench::make_search_space(benchmark.space());
-  AccuracyCache cache(benchmark);
+  summary.spaces = recorded_spaces(summary.metadata);
+  // One benchmark, search space and accuracy cache per space (map nodes stay put: the caches keep
+  // references to their benchmarks).
+  std::map<std::string, bench::Benchmark> benchmarks;
+  std::map<std::string, std::unique_ptr<bench::SearchSpace>> spaces;
+  std::map<std::string, AccuracyCache> caches;
+  for (const std::string& space : summary.spaces) {
+    const bench::Benchmark& benchmark =
+        benchmarks.emplace(space, open_verified_benchmark(summary.metadata, space)).first->second;
+    spaces.emplace(space, bench::make_search_space(benchmark.space()));
+    caches.emplace(space, AccuracyCache(benchmark));
+    summary.test_hp[space] = benchmark.full_hp();
+  }
 
   const std::vector<StoredRun> runs = store.runs(true);
   summary.num_runs = runs.size();
-  summary.test_hp = benchmark.full_hp();
   const ConfigOrder order = config_order(summary.metadata);
   summary.name = order.name;
   summary.datasets = config_first(ordered_datasets(runs), order.datasets);
-  std::map<std::string, std::map<std::string, RunGroup>> groups;  // algorithm -> dataset -> runs
-  for (const auto& run : runs) groups[run.algorithm][run.dataset].push_back(&run);
+  std::map<std::string, std::map<std::string, std::map<std::string, RunGroup>>> groups;  // algorithm -> space -> dataset
+  for (const auto& run : runs) {
+    if (spaces.count(run.space) == 0) {
+      throw Error("the results store holds runs on space '" + run.space + "', which the experiment does not list");
+    }
+    groups[run.algorithm][run.space][run.dataset].push_back(&run);
+  }
   for (const auto& entry : groups) summary.algorithms.push_back(entry.first);
   summary.algorithms = config_first(summary.algorithms, order.algorithms);
   const EpochsByRun epochs = weight_sharing_epochs(store, runs);
 
   for (const std::string& algorithm : summary.algorithms) {
-    const auto& by_dataset = groups[algorithm];
-    for (const std::string& dataset_name : summary.datasets) {
-      const auto it = by_dataset.find(dataset_name);
-      if (it == by_dataset.end()) continue;
-      const bench::Dataset dataset = bench::parse_dataset(dataset_name);
-      CellReport cell;
-      cell.algorithm = algorithm;
-      cell.dataset = dataset_name;
-      cell.runs = it->second.size();
-      cell.weight_sharing = std::any_of(it->second.begin(), it->second.end(),
-                                        [&](const StoredRun* run) { return epochs.count(run) > 0; });
-      for (const StoredRun* run : it->second) {
-        // A weight-sharing run's stored time budget bounds nothing it did: reporting it would suggest
-        // its number is an accuracy at that budget.
-        if (!cell.weight_sharing) cell.budget_seconds = std::max(cell.budget_seconds, run->budget_seconds);
-        cell.budget_queries = std::max(cell.budget_queries, run->budget_queries);
+    for (const std::string& space_name : summary.spaces) {
+      const auto& by_dataset = groups[algorithm][space_name];
+      const bench::SearchSpace& space = *spaces.at(space_name);
+      AccuracyCache& cache = caches.at(space_name);
+      for (const std::string& dataset_name : summary.datasets) {
+        const auto it = by_dataset.find(dataset_name);
+        if (it == by_dataset.end()) continue;
+        const bench::Dataset dataset = bench::parse_dataset(dataset_name);
+        CellReport cell;
+        cell.algorithm = algorithm;
+        cell.space = space_name;
+        cell.dataset = dataset_name;
+        cell.runs = it->second.size();
+        cell.weight_sharing = std::any_of(it->second.begin(), it->second.end(),
+                                          [&](const StoredRun* run) { return epochs.count(run) > 0; });
+        for (const StoredRun* run : it->second) {
+          // A weight-sharing run's stored time budget bounds nothing it did: reporting it would
+          // suggest its number is an accuracy at that budget.
+          if (!cell.weight_sharing) cell.budget_seconds = std::max(cell.budget_seconds, run->budget_seconds);
+          cell.budget_queries = std::max(cell.budget_queries, run->budget_queries);
+        }
+        cell.at_budget = at_budget_of(it->second, dataset, cache);
+        cell.cross_seed = cross_seed_of(it->second, dataset, space, cache);
+        cell.unavailable = unavailable_archs(it->second, dataset, space, cache);
+        if (cell.weight_sharing) {
+          add_search_costs(cell, it->second);
+          summary.weight_sharing.push_back(weight_sharing_data(algorithm, dataset_name, it->second, epochs, space, cache));
+        }
+        summary.cells.push_back(std::move(cell));
       }
-      cell.at_budget = at_budget_of(it->second, dataset, cache);
-      cell.cross_seed = cross_seed_of(it->second, dataset, *space, cache);
-      if (cell.weight_sharing) {
-        add_search_costs(cell, it->second);
-        summary.weight_sharing.push_back(weight_sharing_data(algorithm, dataset_name, it->second, epochs, *space, cache));
-      }
-      summary.cells.push_back(std::move(cell));
     }
   }
 
-  for (const std::string& dataset_name : summary.datasets) {
-    RunGroup all;
-    std::vector<std::pair<std::string, const RunGroup*>> query_based;
-    for (const std::string& algorithm : summary.algorithms) {
-      const RunGroup& group = groups[algorithm][dataset_name];
-      const CellReport* cell = summary.cell(algorithm, dataset_name);
-      if (group.empty() || cell == nullptr || cell->weight_sharing) continue;  // no simulated-time trajectory
-      all.insert(all.end(), group.begin(), group.end());
-      query_based.emplace_back(algorithm, &group);
+  for (const std::string& space_name : summary.spaces) {
+    for (const std::string& dataset_name : summary.datasets) {
+      RunGroup all;
+      std::vector<std::pair<std::string, const RunGroup*>> query_based;
+      for (const std::string& algorithm : summary.algorithms) {
+        const RunGroup& group = groups[algorithm][space_name][dataset_name];
+        const CellReport* cell = summary.cell(algorithm, space_name, dataset_name);
+        if (group.empty() || cell == nullptr || cell->weight_sharing) continue;  // no simulated-time trajectory
+        all.insert(all.end(), group.begin(), group.end());
+        query_based.emplace_back(algorithm, &group);
+      }
+      if (query_based.empty()) continue;
+      AnytimeData data;
+      data.space = space_name;
+      data.dataset = dataset_name;
+      data.seconds = time_grid(anytime_horizon(all));
+      for (const auto& [algorithm, group] : query_based) {
+        data.curves.push_back(
+            anytime_curve(algorithm, *group, data.seconds, bench::parse_dataset(dataset_name), caches.at(space_name)));
+      }
+      summary.anytime.push_back(std::move(data));
     }
-    if (query_based.empty()) continue;
-    AnytimeData data;
-    data.dataset = dataset_name;
-    data.seconds = time_grid(anytime_horizon(all));
-    for (const auto& [algorithm, group] : query_based) {
-      data.curves.push_back(anytime_curve(algorithm, *group, data.seconds, bench::parse_dataset(dataset_name), cache));
-    }
-    summary.anytime.push_back(std::move(data));
   }
   summary.json = summary_json(summary);
   return summary;
@@ -678,7 +745,8 @@ std::string md_cell(const std::string& text) {
 
 std::string md_code(const std::string& text) { return "`" + md_cell(text) + "`"; }
 
-std::string md_accuracy(const std::optional<double>& v) { return v ? fixed(*v, 2) : "—"; }
+/// A test accuracy the benchmark may lack: said in words, never a made-up number.
+std::string md_test_accuracy(const std::optional<double>& v) { return v ? fixed(*v, 2) : "unavailable"; }
 
 std::string hp_list(const std::set<int>& hps) {
   std::string out;
@@ -695,20 +763,24 @@ std::string md_statistic(const Statistic& s, std::size_t runs) {
 
 /// What happened to one dataset's plot, for report.md.
 struct PlotResult {
-  std::string dataset;
+  std::string space, dataset;
+  std::string base;  ///< file names without suffix: anytime-<space>-<dataset>
   bool rendered = false;
   std::string note;  ///< why there is no image
 };
 
 /// What happened to one weight-sharing run's plots, for report.md.
 struct WeightSharingPlot {
-  std::string base;  ///< file names without suffix: ws-<algorithm>-<dataset>-seed<N>
+  std::string base;  ///< file names without suffix: ws-<algorithm>-<space>-<dataset>-seed<N>
   bool curves = false, probabilities = false;  ///< which PNGs exist
   std::string note;                            ///< why one is missing
 };
 
-/// Plots of the weight-sharing runs, keyed by (algorithm, dataset, seed); only plotted runs have one.
-using WeightSharingPlots = std::map<std::tuple<std::string, std::string, std::uint64_t>, WeightSharingPlot>;
+/// Plots of the weight-sharing runs, keyed by (algorithm, space, dataset, seed); only plotted runs have one.
+using WeightSharingPlots = std::map<RunKey, WeightSharingPlot>;
+
+/// "tss cifar10": how headings and columns name a space and dataset.
+std::string space_dataset(const std::string& space, const std::string& dataset) { return space + " " + dataset; }
 
 std::string render_metadata(const ReportSummary& s) {
   std::ostringstream md;
@@ -719,9 +791,13 @@ std::string render_metadata(const ReportSummary& s) {
   md << "| | |\n|---|---|\n";
   md << "| config hash | " << value("config_hash") << " |\n";
   md << "| nas version | " << value("nas_version") << " |\n";
-  md << "| search space | " << value("space") << " |\n";
-  md << "| benchmark | " << value("benchmark_path") << " |\n";
-  md << "| benchmark checksum | " << value("benchmark_checksum") << " (verified) |\n";
+  md << "| search spaces | ";
+  for (std::size_t i = 0; i < s.spaces.size(); ++i) md << (i ? ", " : "") << s.spaces[i];
+  md << " |\n";
+  for (const auto& space : s.spaces) {
+    md << "| " << space << " benchmark | " << value("benchmark_path." + space) << " |\n";
+    md << "| " << space << " benchmark checksum | " << value("benchmark_checksum." + space) << " (verified) |\n";
+  }
   md << "| created | " << value("created_at") << " |\n";
   md << "| runs | " << s.num_runs << " |\n";
   md << "| algorithms | " << s.algorithms.size() << " |\n\n";
@@ -734,6 +810,10 @@ bool is_weight_sharing(const ReportSummary& s, const std::string& algorithm) {
                      [&](const CellReport& c) { return c.algorithm == algorithm && c.weight_sharing; });
 }
 
+bool any_unavailable(const ReportSummary& s) {
+  return std::any_of(s.cells.begin(), s.cells.end(), [](const CellReport& c) { return !c.unavailable.empty(); });
+}
+
 /// The footnote of the table's weight-sharing rows: what their numbers are, and what they cost (their
 /// search time is real training, not comparable to the simulated seconds of the others).
 std::string render_search_costs(const ReportSummary& s) {
@@ -743,52 +823,112 @@ std::string render_search_costs(const ReportSummary& s) {
         "trajectory to interpolate in; its values are those of the architecture it settled on, as in "
         "NATS-Bench's weight-sharing rows. Search cost (wall time of the supernet training, mean ± "
         "population std over runs):\n\n"
-     << "| algorithm | dataset | runs | search wall time (s) | device |\n|---|---|---|---|---|\n";
+     << "| algorithm | space | dataset | runs | search wall time (s) | device |\n|---|---|---|---|---|---|\n";
   for (const auto& c : s.cells) {
     if (!c.weight_sharing) continue;
     std::string devices;
     for (const auto& d : c.devices) devices += (devices.empty() ? "" : ", ") + md_cell(d);
-    md << "| " << md_cell(c.algorithm) << " | " << c.dataset << " | " << c.runs << " | "
+    md << "| " << md_cell(c.algorithm) << " | " << c.space << " | " << c.dataset << " | " << c.runs << " | "
        << md_statistic(c.search_wall_seconds, c.runs) << " | " << (devices.empty() ? "—" : devices) << " |\n";
   }
   md << "\n";
   return md.str();
 }
 
+/// One accuracy of the table: the statistic, or, when no run of the cell has the value, the plain
+/// statement that the benchmark lacks it (listed in the section below the table).
+std::string md_table_value(const Statistic& s, std::size_t runs) {
+  return s.count == 0 ? std::string("unavailable ‡") : md_statistic(s, runs);
+}
+
+/// The (space, dataset) column groups of the table: the space-major order of the experiment, only
+/// pairs that have runs.
+std::vector<std::pair<std::string, std::string>> table_columns(const ReportSummary& s) {
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (const auto& space : s.spaces) {
+    for (const auto& dataset : s.datasets) {
+      const bool used = std::any_of(s.cells.begin(), s.cells.end(),
+                                    [&](const CellReport& c) { return c.space == space && c.dataset == dataset; });
+      if (used) columns.emplace_back(space, dataset);
+    }
+  }
+  return columns;
+}
+
 std::string render_table(const ReportSummary& s) {
   std::ostringstream md;
   md << "## Accuracy at the budget\n\n"
-     << "Mean ± population std over runs of the accuracy of the incumbent at the time budget. As in "
-        "NATS-Bench (draw-table.py), each run's value is interpolated linearly in time between its two "
-        "trajectory points nearest the budget; runs with a query budget, or a single point, use their "
-        "final incumbent. Test: seed mean at hp "
-     << s.test_hp << ". Valid: seed mean at hp " << s.test_hp
-     << ", or at hp 12 where the benchmark has no final-fidelity validation accuracy (the hp is in each "
-        "column header; cifar10 validation is cifar10-valid's x-valid set).\n\n";
+     << "Mean ± population std over runs of the accuracy of the incumbent at the time budget, one row per "
+        "algorithm, the columns of each search space side by side. As in NATS-Bench (draw-table.py), each "
+        "run's value is interpolated linearly in time between its two trajectory points nearest the budget; "
+        "runs with a query budget, or a single point, use their final incumbent. Test: seed mean at the "
+        "space's final fidelity (hp 200 tss, hp 90 sss). Valid: seed mean at the final fidelity, or at hp 12 "
+        "where the benchmark has no final-fidelity validation accuracy (the hp is in each column header; "
+        "cifar10 validation is cifar10-valid's x-valid set). —: the algorithm has no runs there (it does not "
+        "search that space, or the grid did not ask for it).\n\n";
+  const auto columns = table_columns(s);
   md << "| algorithm |";
-  for (const auto& dataset : s.datasets) {
+  for (const auto& [space, dataset] : columns) {
     std::set<int> hps;
     for (const auto& c : s.cells) {
-      if (c.dataset == dataset) hps.insert(c.at_budget.valid_hps.begin(), c.at_budget.valid_hps.end());
+      if (c.space == space && c.dataset == dataset) hps.insert(c.at_budget.valid_hps.begin(), c.at_budget.valid_hps.end());
     }
-    md << " " << dataset << " valid (hp " << hp_list(hps) << ") | " << dataset << " test (hp " << s.test_hp << ") |";
+    md << " " << space_dataset(space, dataset) << " valid (hp " << hp_list(hps) << ") | " << space_dataset(space, dataset)
+       << " test (hp " << s.test_hp.at(space) << ") |";
   }
   md << "\n|---|";
-  for (std::size_t i = 0; i < s.datasets.size(); ++i) md << "---|---|";
+  for (std::size_t i = 0; i < columns.size(); ++i) md << "---|---|";
   md << "\n";
   for (const auto& algorithm : s.algorithms) {
     md << "| " << md_cell(algorithm) << (is_weight_sharing(s, algorithm) ? " †" : "") << " |";
-    for (const auto& dataset : s.datasets) {
-      const CellReport* c = s.cell(algorithm, dataset);
+    for (const auto& [space, dataset] : columns) {
+      const CellReport* c = s.cell(algorithm, space, dataset);
       if (c == nullptr) {
         md << " — | — |";
       } else {
-        md << " " << md_statistic(c->at_budget.valid, c->runs) << " | " << md_statistic(c->at_budget.test, c->runs) << " |";
+        md << " " << md_table_value(c->at_budget.valid, c->runs) << " | " << md_table_value(c->at_budget.test, c->runs)
+           << " |";
       }
     }
     md << "\n";
   }
   md << "\n" << render_search_costs(s);
+  if (any_unavailable(s)) {
+    md << "‡ The benchmark holds no final-fidelity record of the architectures these runs found, so their "
+          "accuracy is unavailable; where only some runs have one, the statistic covers those (\"k of n runs\"). "
+          "See \"Architectures without benchmark accuracy\".\n\n";
+  }
+  return md.str();
+}
+
+/// The runs that ended on an architecture the benchmark has no final-fidelity record of: what is
+/// known about it (the config and its exact cost) instead of an accuracy.
+std::string render_unavailable(const ReportSummary& s) {
+  if (!any_unavailable(s)) return "";
+  std::ostringstream md;
+  md << "## Architectures without benchmark accuracy\n\n"
+     << "These runs ended on architectures of which the benchmark holds no final-fidelity record, so their "
+        "accuracy is unavailable: it is not estimated, and they count in no mean above. Params and FLOPs are "
+        "exact (computed from the network, as the benchmark defines them).";
+  for (const auto& space : s.spaces) {
+    const bool in_space = std::any_of(s.cells.begin(), s.cells.end(),
+                                      [&](const CellReport& c) { return c.space == space && !c.unavailable.empty(); });
+    if (!in_space) continue;
+    md << " The " << space << " benchmark is " << md_cell(metadata_value(s.metadata, "benchmark_path." + space))
+       << "; every architecture has a record in the official "
+       << (space == "tss" ? "NATS-tss-v1_0-3ffb9-simple" : "NATS-sss-v1_0-50262-simple")
+       << " files, imported with `nas bench import nats`.";
+  }
+  md << "\n\n| algorithm | space | dataset | arch | index | params (M) | FLOPs (M) | runs | test accuracy |\n"
+     << "|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& c : s.cells) {
+    for (const auto& u : c.unavailable) {
+      md << "| " << md_cell(c.algorithm) << " | " << c.space << " | " << c.dataset << " | " << md_code(u.arch) << " | "
+         << u.index << " | " << fixed(u.params_m, 6) << " | " << fixed(u.flops_m, 5) << " | " << u.runs << " of "
+         << c.runs << " | unavailable (no hp " << s.test_hp.at(c.space) << " record) |\n";
+    }
+  }
+  md << "\n";
   return md.str();
 }
 
@@ -796,16 +936,16 @@ std::string render_anytime(const ReportSummary& s, const std::vector<PlotResult>
   if (s.anytime.empty()) return "";  // only weight-sharing searches: no simulated time to plot against
   std::ostringstream md;
   md << "## Anytime performance\n\n"
-     << "Test accuracy (hp " << s.test_hp << ") of the incumbent against simulated seconds: mean ± 1 std "
+     << "Test accuracy (hp 200 tss, hp 90 sss) of the incumbent against simulated seconds: mean ± 1 std "
      << "over runs on " << kAnytimeGridPoints << " points from 0 to the budget; a run counts from its "
-     << "first evaluation on.";
+     << "first evaluation on, and only while its incumbent has a test accuracy in the benchmark.";
   if (!s.weight_sharing.empty()) md << " Weight-sharing searches are left out: they have no simulated-time trajectory.";
   md << "\n\n";
   for (const auto& plot : plots) {
-    md << "### " << plot.dataset << "\n\n";
-    if (plot.rendered) md << "![anytime " << plot.dataset << "](anytime-" << plot.dataset << ".png)\n\n";
+    md << "### " << space_dataset(plot.space, plot.dataset) << "\n\n";
+    if (plot.rendered) md << "![anytime " << space_dataset(plot.space, plot.dataset) << "](" << plot.base << ".png)\n\n";
     if (!plot.note.empty()) md << plot.note << "\n\n";
-    md << "Data: [anytime-" << plot.dataset << ".dat](anytime-" << plot.dataset << ".dat)\n\n";
+    md << "Data: [" << plot.base << ".dat](" << plot.base << ".dat)\n\n";
   }
   return md.str();
 }
@@ -814,19 +954,22 @@ std::string render_overview(const ReportSummary& s) {
   std::ostringstream md;
   md << "## Cross-seed comparison\n\n"
      << "What the runs of each algorithm found (their final architecture). Classes: isomorphism classes "
-        "(architectures computing the same function merged). Edit distance: number of decisions on which "
-        "two runs' architectures differ, averaged over all pairs of runs.\n\n";
-  md << "| algorithm | dataset | runs | distinct archs | distinct classes | mean edit distance | most frequent arch | "
-        "index | count | test |\n|---|---|---|---|---|---|---|---|---|---|\n";
+        "(architectures computing the same function merged; in sss every config is its own class). Edit "
+        "distance: number of decisions on which two runs' architectures differ, averaged over all pairs of "
+        "runs.\n\n";
+  md << "| algorithm | space | dataset | runs | distinct archs | distinct classes | mean edit distance | most frequent arch | "
+        "index | count | test |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& c : s.cells) {
     const CrossSeed& x = c.cross_seed;
-    md << "| " << md_cell(c.algorithm) << " | " << c.dataset << " | " << c.runs << " | " << x.distinct_archs << " | "
-       << x.distinct_classes << " | " << (x.mean_edit_distance ? fixed(*x.mean_edit_distance, 2) : "—") << " | ";
+    md << "| " << md_cell(c.algorithm) << " | " << c.space << " | " << c.dataset << " | " << c.runs << " | "
+       << x.distinct_archs << " | " << x.distinct_classes << " | "
+       << (x.mean_edit_distance ? fixed(*x.mean_edit_distance, 2) : "—") << " | ";
     if (x.top_archs.empty()) {
       md << "— | — | — | — |\n";
     } else {
       const ArchFrequency& top = x.top_archs.front();
-      md << md_code(top.arch) << " | " << top.index << " | " << top.count << " | " << md_accuracy(top.test_accuracy) << " |\n";
+      md << md_code(top.arch) << " | " << top.index << " | " << top.count << " | " << md_test_accuracy(top.test_accuracy)
+         << " |\n";
     }
   }
   md << "\n";
@@ -836,13 +979,13 @@ std::string render_overview(const ReportSummary& s) {
 std::string render_cell_details(const CellReport& c, int test_hp) {
   std::ostringstream md;
   const CrossSeed& x = c.cross_seed;
-  md << "### " << md_cell(c.algorithm) << " on " << c.dataset << "\n\n";
+  md << "### " << md_cell(c.algorithm) << " on " << space_dataset(c.space, c.dataset) << "\n\n";
   md << "Top architectures (" << x.distinct_archs << " distinct in " << c.runs << " runs):\n\n"
      << "| # | arch | index | runs | test (hp " << test_hp << ") |\n|---|---|---|---|---|\n";
   for (std::size_t i = 0; i < x.top_archs.size(); ++i) {
     const ArchFrequency& f = x.top_archs[i];
     md << "| " << i + 1 << " | " << md_code(f.arch) << " | " << f.index << " | " << f.count << " | "
-       << md_accuracy(f.test_accuracy) << " |\n";
+       << md_test_accuracy(f.test_accuracy) << " |\n";
   }
   if (x.top_class_count > 0) {
     md << "\nMost frequent class (" << x.distinct_classes << " distinct): " << x.top_class_count << " runs, "
@@ -886,7 +1029,7 @@ std::string render_derived_archs(const WeightSharingRun& run, int test_hp) {
      << "|---|---|---|---|---|---|\n";
   for (const std::size_t i : epochs_to_list(run)) {
     const auto& e = run.epochs[i];
-    md << "| " << e.epoch << " | " << e.derived_arch << " | " << md_accuracy(run.derived_test_accuracy[i]) << " | "
+    md << "| " << e.epoch << " | " << e.derived_arch << " | " << md_test_accuracy(run.derived_test_accuracy[i]) << " | "
        << fixed(e.valid_accuracy, 2) << " | " << (e.tau > 0 ? fixed(e.tau, 3) : "—") << " | " << fixed(e.seconds, 1)
        << " |\n";
   }
@@ -898,7 +1041,7 @@ std::string render_weight_sharing_run(const WeightSharingData& data, const Weigh
   std::ostringstream md;
   md << "#### seed " << run.seed << "\n\n";
   if (run.epochs.empty()) return md.str() + "No epoch records were stored for this run.\n\n";
-  const auto it = plots.find({data.algorithm, data.dataset, run.seed});
+  const auto it = plots.find({data.algorithm, data.space, data.dataset, run.seed});
   if (it != plots.end()) {
     const WeightSharingPlot& p = it->second;
     if (p.curves) md << "![search curves](" << p.base << "-curves.png)\n";
@@ -920,22 +1063,22 @@ std::string render_weight_sharing(const ReportSummary& s, const WeightSharingPlo
   md << "## Weight-sharing searches\n\n"
      << "Each search epoch by epoch: the supernet's training loss and accuracy, the architecture step's "
         "accuracy (where the method has one), the validation accuracy of the architecture derived at that "
-        "epoch, and its test accuracy in the benchmark (hp "
-     << s.test_hp << "); for methods with architecture parameters, each edge's op probabilities. Plots and "
-     << "tables for the first " << kPlottedWeightSharingRuns << " seeds of each algorithm and dataset; "
-     << "summary.json has every run.\n\n";
+        "epoch, and its test accuracy in the benchmark (hp 200 tss, hp 90 sss); for methods with "
+        "architecture parameters, each decision's choice probabilities. Plots and tables for the first "
+     << kPlottedWeightSharingRuns << " seeds of each algorithm, space and dataset; summary.json has every run.\n\n";
   for (const auto& data : s.weight_sharing) {
-    md << "### " << md_cell(data.algorithm) << " on " << data.dataset << "\n\n"
-       << "| seed | final arch | test (hp " << s.test_hp << ") | epochs | search wall time (s) | device |\n"
-       << "|---|---|---|---|---|---|\n";
+    const int test_hp = s.test_hp.at(data.space);
+    md << "### " << md_cell(data.algorithm) << " on " << space_dataset(data.space, data.dataset) << "\n\n"
+       << "| seed | final arch | index | test (hp " << test_hp << ") | epochs | search wall time (s) | device |\n"
+       << "|---|---|---|---|---|---|---|\n";
     for (const auto& run : data.runs) {
-      md << "| " << run.seed << " | " << run.arch << " | " << md_accuracy(run.test_accuracy) << " | " << run.epochs.size()
-         << " | " << fixed(run.search_wall_seconds, 1) << " | " << (run.device.empty() ? "—" : md_cell(run.device))
-         << " |\n";
+      md << "| " << run.seed << " | " << md_code(run.arch_string) << " | " << run.arch << " | "
+         << md_test_accuracy(run.test_accuracy) << " | " << run.epochs.size() << " | " << fixed(run.search_wall_seconds, 1)
+         << " | " << (run.device.empty() ? "—" : md_cell(run.device)) << " |\n";
     }
     md << "\n";
     for (const auto& run : data.runs) {
-      if (run.plotted) md << render_weight_sharing_run(data, run, s.test_hp, plots);
+      if (run.plotted) md << render_weight_sharing_run(data, run, test_hp, plots);
     }
   }
   return md.str();
@@ -953,8 +1096,8 @@ std::string render_markdown(const std::string& dir, const ReportSummary& s, cons
     md << "The results store holds no finished runs yet.\n";
     return md.str();
   }
-  md << render_table(s) << render_anytime(s, plots) << render_overview(s);
-  for (const auto& c : s.cells) md << render_cell_details(c, s.test_hp);
+  md << render_table(s) << render_unavailable(s) << render_anytime(s, plots) << render_overview(s);
+  for (const auto& c : s.cells) md << render_cell_details(c, s.test_hp.at(c.space));
   md << render_weight_sharing(s, ws_plots);
   md << "Machine-readable: [summary.json](summary.json).\n";
   return md.str();
@@ -977,13 +1120,16 @@ void write_file(const std::string& path, const std::string& content) {
   if (ec) throw Error("cannot write " + path + ": " + ec.message());
 }
 
-/// The plotted numbers of one dataset: one block per algorithm that has data (gnuplot `index` i),
-/// rows before any run has evaluated are left out. Fills `plotted` with each block's algorithm.
+/// File names of one space and dataset's anytime plot, without suffix.
+std::string anytime_base(const AnytimeData& data) { return "anytime-" + data.space + "-" + data.dataset; }
+
+/// The plotted numbers of one space and dataset: one block per algorithm that has data (gnuplot
+/// `index` i), rows before any run has evaluated are left out. Fills `plotted` with each block's algorithm.
 std::string anytime_dat(const AnytimeData& data, int test_hp, std::vector<std::string>& plotted) {
   std::ostringstream dat;
   dat.precision(10);
-  dat << "# nas report: test accuracy (hp " << test_hp << ", seed mean) of the incumbent on " << data.dataset
-      << " against simulated seconds\n"
+  dat << "# nas report: test accuracy (hp " << test_hp << ", seed mean) of the incumbent on " << data.space << " "
+      << data.dataset << " against simulated seconds\n"
       << "# one block per algorithm (gnuplot index 0, 1, ...); grid points before any run has evaluated are left out\n"
       << "# columns: simulated_seconds mean_test_accuracy std_test_accuracy runs\n";
   for (const auto& curve : data.curves) {
@@ -1031,18 +1177,22 @@ std::optional<std::pair<double, double>> y_range(const AnytimeData& data) {
   return std::make_pair(low - margin, high + margin);
 }
 
-/// The script that draws one dataset's curves; it names files relative to DIR, so it can be rerun there.
+/// The script that draws one space and dataset's curves; it names files relative to DIR, so it can be
+/// rerun there.
 std::string anytime_script(const AnytimeData& data, int test_hp, const std::vector<std::string>& plotted) {
-  const std::string dat = gnuplot_quote("anytime-" + data.dataset + ".dat");
+  const std::string base = anytime_base(data);
+  const std::string dat = gnuplot_quote(base + ".dat");
   std::ostringstream gp;
-  gp << "# nas report: anytime curves on " << data.dataset << " (run with: gnuplot anytime-" << data.dataset << ".gp)\n"
+  gp << "# nas report: anytime curves on " << data.space << " " << data.dataset << " (run with: gnuplot " << base
+     << ".gp)\n"
      << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
      << "  set terminal pngcairo size 1000,620 noenhanced\n"
      << "} else {\n"
      << "  set terminal png size 1000,620 noenhanced\n"
      << "}\n"
-     << "set output " << gnuplot_quote("anytime-" + data.dataset + ".png") << "\n"
-     << "set title " << gnuplot_quote(data.dataset + ": test accuracy of the incumbent (mean +/- 1 std over runs)") << "\n"
+     << "set output " << gnuplot_quote(base + ".png") << "\n"
+     << "set title " << gnuplot_quote(data.space + " " + data.dataset + ": test accuracy of the incumbent (mean +/- 1 std over runs)")
+     << "\n"
      << "set xlabel 'simulated seconds'\n"
      << "set ylabel " << gnuplot_quote("test accuracy (%), hp " + std::to_string(test_hp)) << "\n"
      << "set key bottom right opaque\nset grid\n";
@@ -1091,23 +1241,25 @@ std::optional<std::string> run_gnuplot(const std::string& gnuplot, const std::st
 PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, int test_hp,
                         const std::optional<std::string>& gnuplot) {
   PlotResult result;
+  result.space = data.space;
   result.dataset = data.dataset;
-  const std::string base = dir + "/anytime-" + data.dataset;
+  result.base = anytime_base(data);
+  const std::string base = dir + "/" + result.base;
   std::vector<std::string> plotted;
   write_file(base + ".dat", anytime_dat(data, test_hp, plotted));
   std::error_code ignored;
   std::filesystem::remove(base + ".png", ignored);  // never leave a plot of older results beside new numbers
   if (plotted.empty()) {
-    result.note = "No run has a test accuracy to plot on " + data.dataset + ".";
+    result.note = "No run has a test accuracy to plot on " + data.space + " " + data.dataset + ".";
     return result;
   }
   write_file(base + ".gp", anytime_script(data, test_hp, plotted));
   if (!gnuplot) {
     result.note = "gnuplot is not installed, so there is no plot; the plotted numbers are in the .dat file "
-                  "(draw them with `gnuplot anytime-" + data.dataset + ".gp` in this folder).";
+                  "(draw them with `gnuplot " + result.base + ".gp` in this folder).";
     return result;
   }
-  if (const auto failure = run_gnuplot(*gnuplot, dir, "anytime-" + data.dataset + ".gp")) {
+  if (const auto failure = run_gnuplot(*gnuplot, dir, result.base + ".gp")) {
     result.note = "gnuplot failed, so there is no plot:\n\n```\n" + *failure + "\n```";
     return result;
   }
@@ -1128,7 +1280,7 @@ std::string file_safe(const std::string& text) {
 }
 
 std::string weight_sharing_base(const WeightSharingData& data, const WeightSharingRun& run) {
-  return "ws-" + file_safe(data.algorithm) + "-" + data.dataset + "-seed" + std::to_string(run.seed);
+  return "ws-" + file_safe(data.algorithm) + "-" + data.space + "-" + data.dataset + "-seed" + std::to_string(run.seed);
 }
 
 /// A number for a .dat file; gnuplot skips NaN points.
@@ -1142,7 +1294,8 @@ std::string dat_value(const std::optional<double>& v) {
 std::string curves_dat(const WeightSharingData& data, const WeightSharingRun& run, int test_hp) {
   std::ostringstream dat;
   dat.precision(10);
-  dat << "# nas report: " << data.algorithm << " on " << data.dataset << ", seed " << run.seed << ", per search epoch\n"
+  dat << "# nas report: " << data.algorithm << " on " << data.space << " " << data.dataset << ", seed " << run.seed
+      << ", per search epoch\n"
       << "# accuracies in %; derived_test_accuracy: the benchmark's (hp " << test_hp << ", seed mean) of derived_arch\n"
       << "# columns: epoch train_loss train_accuracy arch_loss arch_accuracy valid_accuracy derived_arch "
          "derived_test_accuracy tau seconds\n";
@@ -1174,7 +1327,9 @@ std::string curves_script(const WeightSharingData& data, const WeightSharingRun&
   std::ostringstream gp;
   gp << "# nas report: search curves (run with: gnuplot " << base << "-curves.gp)\n"
      << png_terminal(1000, 560) << "set output " << gnuplot_quote(base + "-curves.png") << "\n"
-     << "set title " << gnuplot_quote(data.algorithm + " on " + data.dataset + ", seed " + std::to_string(run.seed)) << "\n"
+     << "set title "
+     << gnuplot_quote(data.algorithm + " on " + data.space + " " + data.dataset + ", seed " + std::to_string(run.seed))
+     << "\n"
      << "set xlabel 'epoch'\nset ylabel 'accuracy (%)'\nset y2label 'loss'\nset ytics nomirror\nset y2tics\n"
      << "set key below horizontal\nset grid\n"
      << (run.epochs.size() <= 20 ? "set xtics 1\n" : "")  // epochs are whole: no 0.5 ticks on short runs
@@ -1198,17 +1353,25 @@ std::string choice_of(const WeightSharingData& data, std::size_t decision, std::
   return decision < data.choices.size() ? name_of(data.choices[decision], choice) : std::to_string(choice);
 }
 
+/// What a decision and its choices are called in a space: tss edges pick ops, sss layers pick widths.
+std::pair<std::string, std::string> decision_words(const WeightSharingData& data) {
+  return data.space == "sss" ? std::make_pair(std::string("layer"), std::string("width"))
+                             : std::make_pair(std::string("edge"), std::string("op"));
+}
+
 /// One block per decision (gnuplot index d): epoch, then the probability of each choice.
 std::string probabilities_dat(const WeightSharingData& data, const WeightSharingRun& run) {
   std::ostringstream dat;
   dat.precision(10);
-  dat << "# nas report: " << data.algorithm << " on " << data.dataset << ", seed " << run.seed
+  dat << "# nas report: " << data.algorithm << " on " << data.space << " " << data.dataset << ", seed " << run.seed
       << ": softmax of the architecture parameters after each epoch\n"
-      << "# one block per edge (gnuplot index 0, 1, ...); columns: epoch, then one probability per op\n";
+      << "# one block per " << decision_words(data).first << " (gnuplot index 0, 1, ...); columns: epoch, then one "
+      << "probability per " << decision_words(data).second << "\n";
   const std::size_t decisions = run.epochs.front().arch_probabilities.size();
   for (std::size_t d = 0; d < decisions; ++d) {
     if (d > 0) dat << "\n\n";
-    dat << "# edge: " << name_of(data.decisions, d) << "; ops:";
+    dat << "# " << decision_words(data).first << ": " << name_of(data.decisions, d) << "; " << decision_words(data).second
+        << "s:";
     for (std::size_t c = 0; c < run.epochs.front().arch_probabilities[d].size(); ++c) dat << " " << choice_of(data, d, c);
     dat << "\n";
     for (const auto& e : run.epochs) {
@@ -1220,7 +1383,8 @@ std::string probabilities_dat(const WeightSharingData& data, const WeightSharing
   return dat.str();
 }
 
-/// One small panel per edge (2 rows of 3 for tss), the same colour per op in every panel.
+/// One small panel per decision (2 rows of 3 for tss's edges and sss's layers), the same colour per
+/// choice in every panel.
 std::string probabilities_script(const WeightSharingData& data, const WeightSharingRun& run, const std::string& base) {
   const std::string dat = gnuplot_quote(base + "-probabilities.dat");
   const auto& first = run.epochs.front().arch_probabilities;
@@ -1230,12 +1394,13 @@ std::string probabilities_script(const WeightSharingData& data, const WeightShar
      << png_terminal(1200, 300 * static_cast<int>(rows) + 60)
      << "set output " << gnuplot_quote(base + "-probabilities.png") << "\n"
      << "set multiplot layout " << rows << "," << columns << " title "
-     << gnuplot_quote(data.algorithm + " on " + data.dataset + ", seed " + std::to_string(run.seed) +
-                      ": op probabilities per edge vs epoch")
+     << gnuplot_quote(data.algorithm + " on " + data.space + " " + data.dataset + ", seed " + std::to_string(run.seed) +
+                      ": " + decision_words(data).second + " probabilities per " + decision_words(data).first +
+                      " vs epoch")
      << "\nset yrange [0:1]\nset grid\nset xlabel 'epoch'\nset key top left font ',8' opaque\n"
      << (run.epochs.size() <= 20 ? "set xtics 1\n" : "");
   for (std::size_t d = 0; d < first.size(); ++d) {
-    gp << "set title " << gnuplot_quote("edge " + name_of(data.decisions, d)) << "\nplot ";
+    gp << "set title " << gnuplot_quote(decision_words(data).first + " " + name_of(data.decisions, d)) << "\nplot ";
     for (std::size_t c = 0; c < first[d].size(); ++c) {
       gp << (c > 0 ? ", \\\n  " : "") << dat << " index " << d << " using 1:" << c + 2 << " with lines linewidth 2 linecolor "
          << c + 1 << " title " << gnuplot_quote(choice_of(data, d, c));
@@ -1287,8 +1452,8 @@ WeightSharingPlots plot_weight_sharing(const std::string& dir, const ReportSumma
   for (const auto& data : summary.weight_sharing) {
     for (const auto& run : data.runs) {
       if (!run.plotted || run.epochs.empty()) continue;
-      plots[{data.algorithm, data.dataset, run.seed}] =
-          plot_weight_sharing_run(dir, data, run, summary.test_hp, gnuplot);
+      plots[{data.algorithm, data.space, data.dataset, run.seed}] =
+          plot_weight_sharing_run(dir, data, run, summary.test_hp.at(data.space), gnuplot);
     }
   }
   return plots;
@@ -1300,7 +1465,9 @@ void write_report(const std::string& dir) {
   const ReportSummary summary = build_report(dir);
   const std::optional<std::string> gnuplot = find_gnuplot();
   std::vector<PlotResult> plots;
-  for (const auto& data : summary.anytime) plots.push_back(plot_anytime(dir, data, summary.test_hp, gnuplot));
+  for (const auto& data : summary.anytime) {
+    plots.push_back(plot_anytime(dir, data, summary.test_hp.at(data.space), gnuplot));
+  }
   const WeightSharingPlots ws_plots = plot_weight_sharing(dir, summary, gnuplot);
   write_file(dir + "/summary.json", summary.json.dump(2) + "\n");
   write_file(dir + "/report.md", render_markdown(dir, summary, plots, ws_plots));

@@ -1,23 +1,30 @@
 // The report of an experiment (`nas report DIR`): what an experiment's results store
 // (DIR/results.sqlite, results_store.h) says, in the form of NATS-Bench's paper plus what a single
-// table hides.
+// table hides. An experiment may span both search spaces; everything below is per (space, dataset),
+// and the table puts the topology-space and size-space columns side by side, one row per algorithm,
+// as the paper does.
 //
-//   1. accuracy at the budget: per algorithm and dataset, mean ± population std over runs of the
-//      valid and test accuracy of the incumbent, interpolated at the time budget exactly as
-//      NATS-Bench's draw-table.py does (reference §5.2 "Reporting");
+//   1. accuracy at the budget: per algorithm, space and dataset, mean ± population std over runs of
+//      the valid and test accuracy of the incumbent (test at hp 200 tss / 90 sss), interpolated at the
+//      time budget exactly as NATS-Bench's draw-table.py does (reference §5.2 "Reporting"); "—" where
+//      an algorithm has no runs on a space and dataset;
 //   2. anytime curves: test accuracy of the incumbent against simulated seconds, mean ± 1 std over
-//      runs, one plot per dataset (rendered by gnuplot);
+//      runs, one plot per space and dataset (rendered by gnuplot);
 //   3. cross-seed comparison: how often the runs agree on the architecture they find, per arch,
 //      per decision and per isomorphism class;
 //   4. weight-sharing searches (DARTS, GDAS, SETN, random-ws, ENAS): they train a supernet instead of
 //      querying the benchmark, so they have no simulated-time trajectory. In the table they report
 //      their final architecture (as NATS-Bench's weight-sharing rows do), marked, with their search
 //      wall time and device; the anytime curves leave them out; their own section shows the search
-//      epoch by epoch (losses, accuracies, derived architecture, architecture probabilities).
+//      epoch by epoch (losses, accuracies, derived architecture, architecture probabilities);
+//   5. architectures without benchmark accuracy: a run can end on an arch the benchmark has no
+//      final-fidelity record of (the shipped sss store holds 3 of 32,768 configs). The report lists
+//      it with its exact params and FLOPs and says that its accuracy is unavailable; no number, no
+//      NaN is made up for it, and the statistics cover the runs that have one ("k of n runs").
 //
 // build_report() computes everything (no output); write_report() renders it to DIR/report.md,
-// DIR/summary.json (the same numbers for scripts), DIR/anytime-<dataset>.{dat,gp,png} and per
-// plotted weight-sharing run DIR/ws-<algorithm>-<dataset>-seed<N>-{curves,probabilities}.{dat,gp,png}.
+// DIR/summary.json (the same numbers for scripts), DIR/anytime-<space>-<dataset>.{dat,gp,png} and per
+// plotted weight-sharing run DIR/ws-<algorithm>-<space>-<dataset>-seed<N>-{curves,probabilities}.{dat,gp,png}.
 // Both refuse (nas::Error) a benchmark whose checksum differs from the one the experiment ran on:
 // every accuracy in the report is looked up again, so it would silently describe other data.
 #pragma once
@@ -60,6 +67,14 @@ struct DecisionFrequencies {
   std::vector<double> fractions;       ///< same order; sums to 1
 };
 
+/// An architecture some runs ended on whose final-fidelity accuracy the benchmark does not hold.
+struct UnavailableArch {
+  bench::ArchId index = 0;
+  std::string arch;
+  double params_m = 0, flops_m = 0;  ///< exact (computed from the network)
+  std::size_t runs = 0;              ///< how many runs ended on it
+};
+
 /// How much the runs of an (algorithm, dataset) agree on the architecture they found.
 struct CrossSeed {
   std::size_t distinct_archs = 0;
@@ -72,9 +87,9 @@ struct CrossSeed {
   ArchFrequency top_class_member;            ///< its most frequent member
 };
 
-/// Everything the report says about one algorithm on one dataset.
+/// Everything the report says about one algorithm on one space and dataset.
 struct CellReport {
-  std::string algorithm, dataset;
+  std::string algorithm, space, dataset;
   std::size_t runs = 0;
   double budget_seconds = 0;       ///< largest over the runs (0: query budgets)
   std::int64_t budget_queries = 0;
@@ -85,6 +100,7 @@ struct CellReport {
   std::vector<std::string> devices;  ///< weight-sharing: where the runs trained (distinct, sorted)
   AtBudget at_budget;
   CrossSeed cross_seed;
+  std::vector<UnavailableArch> unavailable;  ///< final archs without a test accuracy, by index
 };
 
 /// Mean ± std of one algorithm's anytime curve on a time grid.
@@ -95,9 +111,9 @@ struct AnytimeCurve {
   std::vector<std::size_t> runs;  ///< runs averaged at each grid point
 };
 
-/// The anytime curves of every algorithm on one dataset, on a shared grid.
+/// The anytime curves of every algorithm on one space and dataset, on a shared grid.
 struct AnytimeData {
-  std::string dataset;
+  std::string space, dataset;
   std::vector<double> seconds;  ///< kAnytimeGridPoints points from 0 to the budget
   std::vector<AnytimeCurve> curves;
 };
@@ -106,6 +122,7 @@ struct AnytimeData {
 struct WeightSharingRun {
   std::uint64_t seed = 0;
   bench::ArchId arch = 0;  ///< the architecture the search settled on
+  std::string arch_string;
   std::optional<double> test_accuracy;  ///< its test accuracy (seed mean, final fidelity)
   std::string device;
   double search_wall_seconds = 0;
@@ -115,11 +132,12 @@ struct WeightSharingRun {
   bool plotted = false;  ///< one of the first kPlottedWeightSharingRuns seeds: gets plots and a table
 };
 
-/// The weight-sharing runs of one (algorithm, dataset), by seed.
+/// The weight-sharing runs of one (algorithm, space, dataset), by seed.
 struct WeightSharingData {
-  std::string algorithm, dataset;
+  std::string algorithm, space, dataset;
   std::vector<WeightSharingRun> runs;
-  /// The names arch_probabilities are indexed by: per decision (tss: edge "1<-0" ...), its choices.
+  /// The names arch_probabilities are indexed by: per decision (tss: edge "1<-0" ...; sss: "layer-0"
+  /// ...), its choices.
   std::vector<std::string> decisions;
   std::vector<std::vector<std::string>> choices;
 };
@@ -134,28 +152,31 @@ struct ReportSummary {
   std::map<std::string, std::string> metadata;  ///< the store's experiment table
   std::string name;                  ///< the experiment's name (from its config; may be empty)
   std::size_t num_runs = 0;
-  int test_hp = 0;                   ///< the final fidelity test accuracies come from
+  /// The experiment's spaces, in its order ("tss", "sss"), and the final fidelity test accuracies
+  /// of each come from (200 / 90).
+  std::vector<std::string> spaces;
+  std::map<std::string, int> test_hp;
   /// In the order the experiment's config lists them; others after (algorithms by name, datasets
   /// as cifar10, cifar10-valid, cifar100, ImageNet16-120).
   std::vector<std::string> algorithms, datasets;
-  std::vector<CellReport> cells;        ///< algorithm-major, only pairs that have runs
-  /// One per dataset that has query-based runs, same order as `datasets`; weight-sharing runs are
-  /// left out (they have no simulated-time trajectory).
+  std::vector<CellReport> cells;        ///< algorithm-major, then space, then dataset; only those with runs
+  /// One per (space, dataset) that has query-based runs, in space then dataset order; weight-sharing
+  /// runs are left out (they have no simulated-time trajectory).
   std::vector<AnytimeData> anytime;
   std::vector<WeightSharingData> weight_sharing;  ///< same order as `cells`, weight-sharing ones only
   nlohmann::ordered_json json;          ///< all of the above, as written to summary.json
 
-  /// The cell of an (algorithm, dataset), or nullptr if it has no runs.
-  const CellReport* cell(const std::string& algorithm, const std::string& dataset) const;
+  /// The cell of an (algorithm, space, dataset), or nullptr if it has no runs.
+  const CellReport* cell(const std::string& algorithm, const std::string& space, const std::string& dataset) const;
 };
 
 /// Computes the report of the experiment in DIR. Throws nas::Error if DIR holds no results store, or
 /// the benchmark cannot be opened or is not the one the experiment ran on.
 ReportSummary build_report(const std::string& dir);
 
-/// Writes DIR/report.md, DIR/summary.json, per dataset DIR/anytime-<dataset>.dat (the plotted
-/// numbers), .gp (the gnuplot script) and .png, and per plotted weight-sharing run
-/// DIR/ws-<algorithm>-<dataset>-seed<N>-curves.{dat,gp,png} and, for methods with architecture
+/// Writes DIR/report.md, DIR/summary.json, per space and dataset DIR/anytime-<space>-<dataset>.dat (the
+/// plotted numbers), .gp (the gnuplot script) and .png, and per plotted weight-sharing run
+/// DIR/ws-<algorithm>-<space>-<dataset>-seed<N>-curves.{dat,gp,png} and, for methods with architecture
 /// parameters, -probabilities.{dat,gp,png} (algorithm names reduced to [A-Za-z0-9._-]). Without gnuplot the plots are left out and report.md
 /// says so. Throws nas::Error as build_report does, or if a file cannot be written.
 void write_report(const std::string& dir);

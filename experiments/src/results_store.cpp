@@ -14,7 +14,7 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,
-  algorithm TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
+  algorithm TEXT NOT NULL, space TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
   arch_index INTEGER NOT NULL, arch TEXT NOT NULL,
   search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
   test_accuracy REAL, test_hp INTEGER,
@@ -22,12 +22,13 @@ CREATE TABLE IF NOT EXISTS runs (
   budget_seconds REAL NOT NULL, budget_queries INTEGER NOT NULL,
   wall_seconds REAL NOT NULL, notes TEXT NOT NULL,
   device TEXT NOT NULL DEFAULT '', search_wall_seconds REAL NOT NULL DEFAULT 0,
-  UNIQUE(algorithm, dataset, seed));
+  UNIQUE(algorithm, space, dataset, seed));
 CREATE TABLE IF NOT EXISTS epochs (
-  algorithm TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL, epoch INTEGER NOT NULL,
+  algorithm TEXT NOT NULL, space TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
   train_loss REAL, train_accuracy REAL, arch_loss REAL, arch_accuracy REAL, valid_accuracy REAL,
   derived_arch INTEGER NOT NULL, tau REAL, seconds REAL, arch_probabilities TEXT NOT NULL,
-  PRIMARY KEY (algorithm, dataset, seed, epoch));
+  PRIMARY KEY (algorithm, space, dataset, seed, epoch));
 CREATE TABLE IF NOT EXISTS trajectory (
   run_id INTEGER NOT NULL, step INTEGER NOT NULL, simulated_seconds REAL NOT NULL,
   incumbent INTEGER NOT NULL, incumbent_valid_accuracy REAL NOT NULL,
@@ -105,6 +106,7 @@ ResultsStore ResultsStore::open(const std::string& dir) {
   const std::string path = dir + "/results.sqlite";
   ResultsStore store(open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE), path);
   // WAL: a committed run survives the process being killed; readers never block the writer.
+  store.refuse_old_schema();
   store.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   store.exec(kSchema);
   return store;
@@ -120,7 +122,21 @@ ResultsStore ResultsStore::open_existing(const std::string& dir) {
   } catch (const Error&) {
     throw Error(path + " is not a nas results store");
   }
+  store.refuse_old_schema();
   return store;
+}
+
+void ResultsStore::refuse_old_schema() const {
+  bool has_runs = false, has_space = false;
+  Statement columns(db_, "PRAGMA table_info(runs)");
+  while (columns.step()) {
+    has_runs = true;
+    has_space = has_space || columns.text(1) == "space";
+  }
+  if (has_runs && !has_space) {
+    throw Error(path_ + " holds results of an older nas (results schema 1, runs without a search space); "
+                "report it with that version, or rerun the experiment into a new --out directory");
+  }
 }
 
 ResultsStore::ResultsStore(ResultsStore&& other) noexcept
@@ -157,28 +173,31 @@ void ResultsStore::set_metadata(const std::map<std::string, std::string>& values
   });
 }
 
-std::set<std::tuple<std::string, std::string, std::uint64_t>> ResultsStore::finished_runs() const {
-  std::set<std::tuple<std::string, std::string, std::uint64_t>> done;
-  Statement select(db_, "SELECT algorithm, dataset, seed FROM runs");
-  while (select.step()) done.emplace(select.text(0), select.text(1), static_cast<std::uint64_t>(select.integer(2)));
+std::set<RunKey> ResultsStore::finished_runs() const {
+  std::set<RunKey> done;
+  Statement select(db_, "SELECT algorithm, space, dataset, seed FROM runs");
+  while (select.step()) {
+    done.insert({select.text(0), select.text(1), select.text(2), static_cast<std::uint64_t>(select.integer(3))});
+  }
   return done;
 }
 
-void ResultsStore::add_run(const std::string& algorithm, const std::string& dataset, const RunOutcome& outcome,
-                           const algorithms::Budget& budget) {
+void ResultsStore::add_run(const std::string& algorithm, const std::string& space, const std::string& dataset,
+                           const RunOutcome& outcome, const algorithms::Budget& budget) {
   in_transaction([&] {
     Statement insert(db_,
-                     "INSERT INTO runs(algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
-                     " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
-                     " wall_seconds, notes, device, search_wall_seconds) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    insert.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(outcome.seed));
-    insert.bind(4, static_cast<std::int64_t>(outcome.index)).bind(5, outcome.arch);
-    insert.bind(6, outcome.search_valid_accuracy).bind(7, outcome.valid_accuracy);
-    insert.bind(8, static_cast<std::int64_t>(outcome.valid_hp)).bind(9, outcome.test_accuracy);
-    insert.bind(10, static_cast<std::int64_t>(outcome.test_hp)).bind(11, outcome.queries);
-    insert.bind(12, outcome.simulated_seconds).bind(13, budget.seconds).bind(14, budget.queries);
-    insert.bind(15, outcome.wall_seconds).bind(16, nlohmann::json(outcome.notes).dump());
-    insert.bind(17, outcome.device).bind(18, outcome.search_wall_seconds);
+                     "INSERT INTO runs(algorithm, space, dataset, seed, arch_index, arch, search_valid_accuracy,"
+                     " valid_accuracy, valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds,"
+                     " budget_queries, wall_seconds, notes, device, search_wall_seconds)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, algorithm).bind(2, space).bind(3, dataset).bind(4, static_cast<std::int64_t>(outcome.seed));
+    insert.bind(5, static_cast<std::int64_t>(outcome.index)).bind(6, outcome.arch);
+    insert.bind(7, outcome.search_valid_accuracy).bind(8, outcome.valid_accuracy);
+    insert.bind(9, static_cast<std::int64_t>(outcome.valid_hp)).bind(10, outcome.test_accuracy);
+    insert.bind(11, static_cast<std::int64_t>(outcome.test_hp)).bind(12, outcome.queries);
+    insert.bind(13, outcome.simulated_seconds).bind(14, budget.seconds).bind(15, budget.queries);
+    insert.bind(16, outcome.wall_seconds).bind(17, nlohmann::json(outcome.notes).dump());
+    insert.bind(18, outcome.device).bind(19, outcome.search_wall_seconds);
     insert.step();
     const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
     Statement point(db_, "INSERT INTO trajectory VALUES (?,?,?,?,?)");
@@ -191,23 +210,23 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& data
   });
 }
 
-void ResultsStore::add_epoch(const std::string& algorithm, const std::string& dataset, std::uint64_t seed,
-                             const algorithms::EpochRecord& r) {
+void ResultsStore::add_epoch(const RunKey& run, const algorithms::EpochRecord& r) {
   Statement insert(db_,
-                   "INSERT OR REPLACE INTO epochs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  insert.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(seed)).bind(4, static_cast<std::int64_t>(r.epoch));
-  insert.bind(5, r.train_loss).bind(6, r.train_accuracy).bind(7, r.arch_loss).bind(8, r.arch_accuracy);
-  insert.bind(9, r.valid_accuracy).bind(10, static_cast<std::int64_t>(r.derived_arch)).bind(11, r.tau).bind(12, r.seconds);
-  insert.bind(13, nlohmann::json(r.arch_probabilities).dump());
+                   "INSERT OR REPLACE INTO epochs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  insert.bind(1, run.algorithm).bind(2, run.space).bind(3, run.dataset).bind(4, static_cast<std::int64_t>(run.seed));
+  insert.bind(5, static_cast<std::int64_t>(r.epoch));
+  insert.bind(6, r.train_loss).bind(7, r.train_accuracy).bind(8, r.arch_loss).bind(9, r.arch_accuracy);
+  insert.bind(10, r.valid_accuracy).bind(11, static_cast<std::int64_t>(r.derived_arch)).bind(12, r.tau).bind(13, r.seconds);
+  insert.bind(14, nlohmann::json(r.arch_probabilities).dump());
   insert.step();
 }
 
-std::vector<algorithms::EpochRecord> ResultsStore::epochs(const std::string& algorithm, const std::string& dataset,
-                                                          std::uint64_t seed) const {
+std::vector<algorithms::EpochRecord> ResultsStore::epochs(const RunKey& run) const {
   Statement select(db_,
                    "SELECT epoch, train_loss, train_accuracy, arch_loss, arch_accuracy, valid_accuracy, derived_arch, tau,"
-                   " seconds, arch_probabilities FROM epochs WHERE algorithm = ? AND dataset = ? AND seed = ? ORDER BY epoch");
-  select.bind(1, algorithm).bind(2, dataset).bind(3, static_cast<std::int64_t>(seed));
+                   " seconds, arch_probabilities FROM epochs WHERE algorithm = ? AND space = ? AND dataset = ? AND seed = ?"
+                   " ORDER BY epoch");
+  select.bind(1, run.algorithm).bind(2, run.space).bind(3, run.dataset).bind(4, static_cast<std::int64_t>(run.seed));
   std::vector<algorithms::EpochRecord> out;
   while (select.step()) {
     algorithms::EpochRecord r;
@@ -230,31 +249,32 @@ std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) 
   std::vector<StoredRun> out;
   std::map<std::int64_t, std::size_t> position;
   Statement select(db_,
-                   "SELECT id, algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy, valid_hp,"
-                   " test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries, wall_seconds, notes,"
-                   " device, search_wall_seconds FROM runs ORDER BY algorithm, dataset, seed");
+                   "SELECT id, algorithm, space, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
+                   " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
+                   " wall_seconds, notes, device, search_wall_seconds FROM runs ORDER BY algorithm, space, dataset, seed");
   while (select.step()) {
     StoredRun run;
     run.id = select.integer(0);
     run.algorithm = select.text(1);
-    run.dataset = select.text(2);
+    run.space = select.text(2);
+    run.dataset = select.text(3);
     RunOutcome& o = run.outcome;
-    o.seed = static_cast<std::uint64_t>(select.integer(3));
-    o.index = static_cast<bench::ArchId>(select.integer(4));
-    o.arch = select.text(5);
-    o.search_valid_accuracy = select.real(6);
-    o.valid_accuracy = select.optional_real(7);
-    o.valid_hp = static_cast<int>(select.integer(8));
-    o.test_accuracy = select.optional_real(9);
-    o.test_hp = static_cast<int>(select.integer(10));
-    o.queries = select.integer(11);
-    o.simulated_seconds = select.real(12);
-    run.budget_seconds = select.real(13);
-    run.budget_queries = select.integer(14);
-    o.wall_seconds = select.real(15);
-    o.notes = nlohmann::json::parse(select.text(16)).get<std::vector<std::string>>();
-    o.device = select.text(17);
-    o.search_wall_seconds = select.real(18);
+    o.seed = static_cast<std::uint64_t>(select.integer(4));
+    o.index = static_cast<bench::ArchId>(select.integer(5));
+    o.arch = select.text(6);
+    o.search_valid_accuracy = select.real(7);
+    o.valid_accuracy = select.optional_real(8);
+    o.valid_hp = static_cast<int>(select.integer(9));
+    o.test_accuracy = select.optional_real(10);
+    o.test_hp = static_cast<int>(select.integer(11));
+    o.queries = select.integer(12);
+    o.simulated_seconds = select.real(13);
+    run.budget_seconds = select.real(14);
+    run.budget_queries = select.integer(15);
+    o.wall_seconds = select.real(16);
+    o.notes = nlohmann::json::parse(select.text(17)).get<std::vector<std::string>>();
+    o.device = select.text(18);
+    o.search_wall_seconds = select.real(19);
     position[run.id] = out.size();
     out.push_back(std::move(run));
   }

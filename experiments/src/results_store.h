@@ -3,25 +3,28 @@
 // killing the runner at any moment (even kill -9) loses at most the runs in flight, and a resumed
 // run computes exactly those again.
 //
-// Schema (version 1):
+// Schema (version 2):
 //   experiment(key TEXT PRIMARY KEY, value TEXT)
 //       schema_version, config_hash, config (the resolved experiment YAML), nas_version,
-//       benchmark_path, benchmark_checksum (hex), space, created_at
-//   runs(id INTEGER PRIMARY KEY, algorithm TEXT, dataset TEXT, seed INTEGER, arch_index INTEGER,
+//       spaces (comma-separated, the grid's order), and per space S: benchmark_path.S (absolute, or
+//       "shipped"), benchmark_checksum.S (hex); created_at
+//   runs(id INTEGER PRIMARY KEY, algorithm TEXT, space TEXT, dataset TEXT, seed INTEGER, arch_index INTEGER,
 //        arch TEXT, search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
 //        test_accuracy REAL, test_hp INTEGER, queries INTEGER, simulated_seconds REAL,
 //        budget_seconds REAL, budget_queries INTEGER, wall_seconds REAL, notes TEXT (JSON array),
 //        device TEXT, search_wall_seconds REAL,
-//        UNIQUE(algorithm, dataset, seed))
-//   epochs(algorithm TEXT, dataset TEXT, seed INTEGER, epoch INTEGER, train_loss REAL,
+//        UNIQUE(algorithm, space, dataset, seed))
+//   epochs(algorithm TEXT, space TEXT, dataset TEXT, seed INTEGER, epoch INTEGER, train_loss REAL,
 //          train_accuracy REAL, arch_loss REAL, arch_accuracy REAL, valid_accuracy REAL,
 //          derived_arch INTEGER, tau REAL, seconds REAL, arch_probabilities TEXT (JSON),
-//          PRIMARY KEY(algorithm, dataset, seed, epoch))
+//          PRIMARY KEY(algorithm, space, dataset, seed, epoch))
 //       weight-sharing searches: written at every epoch end, with the checkpoint
 //   trajectory(run_id INTEGER, step INTEGER, simulated_seconds REAL, incumbent INTEGER,
 //              incumbent_valid_accuracy REAL, PRIMARY KEY(run_id, step)) WITHOUT ROWID
 //       one row per evaluation: the incumbent after it (step = number of evaluations so far)
-// `algorithm` is the experiment's label of the searcher (its name unless the config sets a label).
+// `algorithm` is the experiment's label of the searcher (its name unless the config sets a label);
+// `space` is "tss" or "sss". A store of schema 1 (runs without a space, written before grids could
+// span both spaces) is refused with an error that says so: its rows cannot be keyed the new way.
 #pragma once
 
 #include <sqlite3.h>
@@ -36,6 +39,15 @@
 #include "run.h"
 
 namespace nas::experiments {
+
+/// What identifies one run of an experiment.
+struct RunKey {
+  std::string algorithm, space, dataset;
+  std::uint64_t seed = 0;
+  friend bool operator<(const RunKey& a, const RunKey& b) {
+    return std::tie(a.algorithm, a.space, a.dataset, a.seed) < std::tie(b.algorithm, b.space, b.dataset, b.seed);
+  }
+};
 
 class ResultsStore {
  public:
@@ -52,33 +64,33 @@ class ResultsStore {
   std::map<std::string, std::string> metadata() const;
   void set_metadata(const std::map<std::string, std::string>& values);
 
-  /// (algorithm, dataset, seed) of every stored run.
-  std::set<std::tuple<std::string, std::string, std::uint64_t>> finished_runs() const;
+  /// The key of every stored run.
+  std::set<RunKey> finished_runs() const;
 
-  /// Writes one finished run and its trajectory in a single transaction.
-  void add_run(const std::string& algorithm, const std::string& dataset, const RunOutcome& outcome,
-               const algorithms::Budget& budget);
+  /// Writes one finished run (its seed is outcome.seed) and its trajectory in a single transaction.
+  void add_run(const std::string& algorithm, const std::string& space, const std::string& dataset,
+               const RunOutcome& outcome, const algorithms::Budget& budget);
 
   /// Writes (or rewrites, after a resume) one epoch record of a weight-sharing search.
-  void add_epoch(const std::string& algorithm, const std::string& dataset, std::uint64_t seed,
-                 const algorithms::EpochRecord& record);
+  void add_epoch(const RunKey& run, const algorithms::EpochRecord& record);
   /// The epoch records of one run, in epoch order.
-  std::vector<algorithms::EpochRecord> epochs(const std::string& algorithm, const std::string& dataset,
-                                              std::uint64_t seed) const;
+  std::vector<algorithms::EpochRecord> epochs(const RunKey& run) const;
 
   struct StoredRun {
     std::int64_t id = 0;
-    std::string algorithm, dataset;
+    std::string algorithm, space, dataset;
     RunOutcome outcome;
     double budget_seconds = 0;
     std::int64_t budget_queries = 0;
   };
-  /// Every run (trajectories included when `with_trajectories`), ordered by algorithm, dataset, seed.
+  /// Every run (trajectories included when `with_trajectories`), ordered by algorithm, space, dataset, seed.
   std::vector<StoredRun> runs(bool with_trajectories) const;
 
  private:
   explicit ResultsStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   void exec(const std::string& sql) const;
+  /// Throws nas::Error if the file holds a runs table of an older schema (no space column).
+  void refuse_old_schema() const;
   /// Runs `body` inside one write transaction: committed if it returns, rolled back if it throws.
   template <typename Body>
   void in_transaction(Body&& body) {

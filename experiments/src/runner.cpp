@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <mutex>
 
 #include "nas/benchmark_api/error.h"
@@ -20,6 +22,7 @@ namespace {
 
 struct Job {
   const AlgorithmSpec* algorithm;
+  bench::Space space;
   bench::Dataset dataset;
   std::uint64_t seed;
 };
@@ -37,14 +40,39 @@ std::string now_utc() {
   return text;
 }
 
-bench::Benchmark open_named_benchmark(const ExperimentConfig& config) {
-  if (config.benchmark == "shipped") return bench::Benchmark::open_default(config.space);
-  bench::Benchmark benchmark = bench::Benchmark::open(config.benchmark);
-  if (benchmark.space() != config.space) {
-    throw Error("benchmark " + config.benchmark + " is a " + std::string(bench::space_name(benchmark.space())) +
-                " benchmark, but the experiment's space is " + std::string(bench::space_name(config.space)));
+/// The benchmark of one space, as the experiment names it ("shipped" or a store path).
+bench::Benchmark open_space_benchmark(bench::Space space, const std::string& named) {
+  const std::string where = "benchmarks." + std::string(bench::space_name(space));
+  if (named == "shipped") return bench::Benchmark::open_default(space);
+  if (!std::filesystem::exists(named)) {
+    throw Error(where + ": no benchmark store at " + named +
+                " (create one from the official files with `nas bench import nats --src DIR --out FILE`)");
+  }
+  bench::Benchmark benchmark = [&] {
+    try {
+      return bench::Benchmark::open(named);
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }();
+  if (benchmark.space() != space) {
+    throw Error(where + ": " + named + " is a " + std::string(bench::space_name(benchmark.space())) +
+                " benchmark, not a " + std::string(bench::space_name(space)) + " one");
   }
   return benchmark;
+}
+
+/// Where the report finds a space's benchmark again: "shipped", or the store's absolute path (so a
+/// report made from another working directory opens the same file).
+std::string recorded_path(const std::string& named) {
+  if (named == "shipped") return named;
+  return std::filesystem::absolute(named).lexically_normal().string();
+}
+
+std::string space_list_text(const std::vector<bench::Space>& spaces) {
+  std::string out;
+  for (bench::Space s : spaces) out += (out.empty() ? "" : ",") + std::string(bench::space_name(s));
+  return out;
 }
 
 }  // namespace
@@ -54,47 +82,75 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   const auto started = std::chrono::steady_clock::now();
   const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(config_path), /*with_weight_sharing=*/true);
   const ExperimentConfig config = load_experiment(config_path, registry);
-  const bench::Benchmark benchmark = open_named_benchmark(config);
-  const auto space = bench::make_search_space(config.space);
+  std::map<bench::Space, bench::Benchmark> benchmarks;
+  std::map<bench::Space, std::unique_ptr<bench::SearchSpace>> spaces;
+  for (bench::Space space : config.spaces) {
+    benchmarks.emplace(space, open_space_benchmark(space, config.benchmarks.at(space)));
+    spaces.emplace(space, bench::make_search_space(space));
+  }
+  // A query-based search may propose any arch: refuse a benchmark that cannot answer all of them
+  // now, not after hours of other runs.
+  for (const AlgorithmSpec& algorithm : config.algorithms) {
+    if (registry.get(algorithm.name).family != "query-based") continue;
+    for (bench::Space space : algorithm.spaces) {
+      for (bench::Dataset dataset : config.datasets) {
+        algorithms::require_search_coverage(benchmarks.at(space), dataset, algorithms::SearchTask{}.search_hp);
+      }
+    }
+  }
   const std::string hash = config_hash(config);
-  const std::string benchmark_checksum = checksum_hex(benchmark.store().checksum());
 
   ResultsStore store = ResultsStore::open(out_dir);
   const auto metadata = store.metadata();
   if (metadata.empty()) {
     YAML::Emitter emitter;
     emitter << to_yaml(config);
-    store.set_metadata({{"schema_version", "1"},
-                        {"config_hash", hash},
-                        {"config", emitter.c_str()},
-                        {"nas_version", std::string(bench::nas_version())},
-                        {"benchmark_path", config.benchmark == "shipped" ? std::string("shipped") : config.benchmark},
-                        {"benchmark_checksum", benchmark_checksum},
-                        {"space", std::string(bench::space_name(config.space))},
-                        {"created_at", now_utc()}});
+    std::map<std::string, std::string> values{{"schema_version", "2"},
+                                              {"config_hash", hash},
+                                              {"config", emitter.c_str()},
+                                              {"nas_version", std::string(bench::nas_version())},
+                                              {"spaces", space_list_text(config.spaces)},
+                                              {"created_at", now_utc()}};
+    for (bench::Space space : config.spaces) {
+      const std::string name(bench::space_name(space));
+      values["benchmark_path." + name] = recorded_path(config.benchmarks.at(space));
+      values["benchmark_checksum." + name] = checksum_hex(benchmarks.at(space).store().checksum());
+    }
+    store.set_metadata(values);
     std::ofstream(out_dir + "/config.resolved.yaml") << emitter.c_str() << "\n";
   } else if (metadata.count("config_hash") == 0 || metadata.at("config_hash") != hash) {
     throw Error(out_dir + " holds results of a different experiment config (hash " +
                 (metadata.count("config_hash") ? metadata.at("config_hash") : std::string("?")) + ", this one " + hash +
                 "); choose another --out directory");
-  } else if (metadata.at("benchmark_checksum") != benchmark_checksum) {
-    throw Error(out_dir + " was computed on a different benchmark (checksum " + metadata.at("benchmark_checksum") +
-                ", now " + benchmark_checksum + "); choose another --out directory");
+  } else {
+    for (bench::Space space : config.spaces) {
+      const std::string key = "benchmark_checksum." + std::string(bench::space_name(space));
+      const std::string now = checksum_hex(benchmarks.at(space).store().checksum());
+      const auto it = metadata.find(key);
+      if (it == metadata.end() || it->second != now) {
+        throw Error(out_dir + " was computed on a different " + std::string(bench::space_name(space)) +
+                    " benchmark (checksum " + (it == metadata.end() ? std::string("?") : it->second) + ", now " + now +
+                    "); choose another --out directory");
+      }
+    }
   }
 
   const auto done = store.finished_runs();
   std::vector<Job> jobs, training_jobs;  // query-based runs in parallel; supernet trainings one at a time
   RunnerReport report;
   for (const AlgorithmSpec& algorithm : config.algorithms) {
-    for (bench::Dataset dataset : config.datasets) {
-      for (int r = 0; r < config.runs; ++r) {
-        const std::uint64_t seed = config.first_seed + static_cast<std::uint64_t>(r);
-        ++report.total_runs;
-        if (done.count({algorithm.label, std::string(bench::dataset_name(dataset)), seed}) != 0) {
-          ++report.already_done;
-        } else {
-          const bool trains = registry.get(algorithm.name).family == "weight-sharing";
-          (trains ? training_jobs : jobs).push_back({&algorithm, dataset, seed});
+    const bool trains = registry.get(algorithm.name).family == "weight-sharing";
+    for (bench::Space space : algorithm.spaces) {
+      for (bench::Dataset dataset : config.datasets) {
+        for (std::uint64_t seed : algorithm.seeds.seeds) {
+          ++report.total_runs;
+          const RunKey key{algorithm.label, std::string(bench::space_name(space)), std::string(bench::dataset_name(dataset)),
+                           seed};
+          if (done.count(key) != 0) {
+            ++report.already_done;
+          } else {
+            (trains ? training_jobs : jobs).push_back({&algorithm, space, dataset, seed});
+          }
         }
       }
     }
@@ -104,13 +160,14 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   std::size_t finished = report.already_done;
   if (progress) progress(finished, report.total_runs);
   auto run_job = [&](const Job& job) {
-    const std::string dataset = std::string(bench::dataset_name(job.dataset));
+    const RunKey key{job.algorithm->label, std::string(bench::space_name(job.space)),
+                     std::string(bench::dataset_name(job.dataset)), job.seed};
     RunSpec spec;
     spec.algorithm = job.algorithm->name;
     spec.config = job.algorithm->config;
     spec.dataset = job.dataset;
     spec.seed = job.seed;
-    spec.budget = config.budget_for(job.dataset);
+    spec.budget = config.budget_for(job.space, job.dataset);
     spec.environment.data_root = config.data;
     if (spec.environment.data_root.empty()) {
       if (const char* env = std::getenv("NAS_DATA")) spec.environment.data_root = env;
@@ -119,8 +176,8 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     spec.environment.threads = config.torch_threads;
     // Weight-sharing runs checkpoint at every epoch end and log the epoch to the store.
     const std::string checkpoint_dir = out_dir + "/checkpoints";
-    spec.environment.checkpoint_path =
-        checkpoint_dir + "/" + job.algorithm->label + "-" + dataset + "-" + std::to_string(job.seed) + ".pt";
+    spec.environment.checkpoint_path = checkpoint_dir + "/" + key.algorithm + "-" + key.space + "-" + key.dataset + "-" +
+                                       std::to_string(job.seed) + ".pt";
     class EpochLogger final : public algorithms::SearchCallbacks {
      public:
       EpochLogger(std::function<void(const algorithms::EpochRecord&)> log) : log_(std::move(log)) {}
@@ -130,12 +187,12 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
       std::function<void(const algorithms::EpochRecord&)> log_;
     } logger([&](const algorithms::EpochRecord& record) {
       const std::lock_guard<std::mutex> lock(write_mutex);
-      store.add_epoch(job.algorithm->label, dataset, job.seed, record);
+      store.add_epoch(key, record);
     });
     if (registry.get(job.algorithm->name).family == "weight-sharing") std::filesystem::create_directories(checkpoint_dir);
-    const RunOutcome outcome = execute_run(spec, registry, benchmark, *space, &logger);
+    const RunOutcome outcome = execute_run(spec, registry, benchmarks.at(job.space), *spaces.at(job.space), &logger);
     const std::lock_guard<std::mutex> lock(write_mutex);
-    store.add_run(job.algorithm->label, dataset, outcome, spec.budget);
+    store.add_run(key.algorithm, key.space, key.dataset, outcome, spec.budget);
     std::filesystem::remove(spec.environment.checkpoint_path);  // the run is stored; its checkpoint is done
     ++finished;
     ++report.executed;

@@ -1,8 +1,13 @@
-// The experiment runner behind `nas run`: executes every (algorithm, dataset, seed) of a grid that
-// the results store does not hold yet, on worker threads, writing each run as it finishes.
-// Resumable by construction: runs are deterministic functions of (algorithm config, dataset, seed),
-// and a run is stored in one transaction, so an interrupted experiment, run again, ends with exactly
-// the results of an uninterrupted one.
+// The experiment runner behind `nas run`: executes every (algorithm, space, dataset, seed) of a grid
+// that the results store does not hold yet, on worker threads, writing each run as it finishes.
+// Resumable by construction: runs are deterministic functions of (algorithm config, space, dataset,
+// seed), and a run is stored in one transaction, so an interrupted experiment, run again, ends with
+// exactly the results of an uninterrupted one.
+//
+// Before any run (and before the results directory is touched) it opens each space's benchmark and
+// checks that it can serve every query-based algorithm on every dataset of the grid
+// (algorithms::require_search_coverage), so a grid on a benchmark that lacks the search data fails
+// with one clear line instead of halfway.
 #pragma once
 
 #include <functional>
@@ -22,8 +27,9 @@ struct RunnerReport {
 /// Progress callback: (finished so far, total), called from the writing thread.
 using RunnerProgress = std::function<void(std::size_t done, std::size_t total)>;
 
-/// Runs the experiment file at `config_path` into `out_dir`. Throws nas::Error for a bad config or
-/// an `out_dir` that holds results of a different config (which are then left untouched).
+/// Runs the experiment file at `config_path` into `out_dir`. Throws nas::Error for a bad config, a
+/// benchmark that is missing, of the wrong space or too incomplete for a query-based search, or an
+/// `out_dir` that holds results of a different config or benchmark (which are then left untouched).
 RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
                             const RunnerProgress& progress = {});
 

@@ -62,6 +62,12 @@ void add_search_command(CLI::App& app) {
     const bench::Dataset dataset = bench::parse_dataset(o->dataset);
     const algorithms::SearcherRegistry registry = experiments::make_registry_for(o->algo, o->plugins);
     const bool weight_sharing = registry.get(o->algo).family == "weight-sharing";  // fails early on an unknown name
+    if (!registry.searches(o->algo, space_id)) {
+      std::string searched;
+      for (bench::Space s : registry.get(o->algo).spaces) searched += (searched.empty() ? "" : ", ") + std::string(bench::space_name(s));
+      throw Error("algorithm " + o->algo + " does not search " + std::string(bench::space_name(space_id)) + " (it searches " +
+                  searched + ")");
+    }
     const bench::Benchmark benchmark =
         o->bench_file.empty() ? bench::Benchmark::open_default(space_id) : bench::Benchmark::open(o->bench_file);
     if (benchmark.space() != space_id) throw Error("--bench holds a " + std::string(bench::space_name(benchmark.space())) + " benchmark, but --space is " + o->space);

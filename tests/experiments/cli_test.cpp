@@ -116,7 +116,7 @@ TEST(Cli, BadInputGivesOneErrorLine) {
 }
 
 TEST(Cli, TruncatedStoreIsReportedNotCrashedOn) {
-  const std::string source = std::string(NAS_BINARY_DIR) + "/../benchmark_api/data/nats-sss-v1_0-fixtures.nasbench";
+  const std::string source = std::string(NAS_SOURCE_DIR) + "/benchmark_api/data/nats-sss-v1_0-fixtures.nasbench";
   std::ifstream in(source, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_GT(bytes.size(), 1000u);

@@ -93,22 +93,22 @@ class ReportTest : public ::testing::Test {
   ///   reinforce on cifar10, query budget 1: one point each, finding A, B, F, C, C, D
   void write_experiment(const std::string& checksum) {
     ResultsStore store = ResultsStore::open(dir_);
-    store.set_metadata({{"schema_version", "1"},
+    store.set_metadata({{"schema_version", "2"},
                         {"config_hash", "cafe0123"},
                         {"config", "name: report-test\n"},
                         {"nas_version", "test"},
-                        {"benchmark_path", nas::bench::Benchmark::default_path(nas::bench::Space::Topology)},
-                        {"benchmark_checksum", checksum},
-                        {"space", "tss"},
+                        {"spaces", "tss"},
+                        {"benchmark_path.tss", nas::bench::Benchmark::default_path(nas::bench::Space::Topology)},
+                        {"benchmark_checksum.tss", checksum},
                         {"created_at", "2024-01-01T00:00:00Z"}});
-    store.add_run("rea", "cifar10", run(1, {{5000, kA}, {19000, kA}, {21000, kC}, {24000, kC}}), seconds_budget(20000));
-    store.add_run("rea", "cifar10", run(2, {{8000, kB}, {20000, kC}, {23000, kC}}), seconds_budget(20000));
-    store.add_run("rea", "cifar10", run(3, {{3000, kE}}), seconds_budget(20000));
-    store.add_run("rea", "cifar10", run(4, {{10000, kA}, {12000, kC}}), seconds_budget(20000));
-    store.add_run("rea", "cifar100", run(1, {{30000, kC}, {50000, kD}}), seconds_budget(40000));
+    store.add_run("rea", "tss", "cifar10", run(1, {{5000, kA}, {19000, kA}, {21000, kC}, {24000, kC}}), seconds_budget(20000));
+    store.add_run("rea", "tss", "cifar10", run(2, {{8000, kB}, {20000, kC}, {23000, kC}}), seconds_budget(20000));
+    store.add_run("rea", "tss", "cifar10", run(3, {{3000, kE}}), seconds_budget(20000));
+    store.add_run("rea", "tss", "cifar10", run(4, {{10000, kA}, {12000, kC}}), seconds_budget(20000));
+    store.add_run("rea", "tss", "cifar100", run(1, {{30000, kC}, {50000, kD}}), seconds_budget(40000));
     const ArchId found[] = {kA, kB, kF, kC, kC, kD};
     for (std::uint64_t seed = 0; seed < 6; ++seed) {
-      store.add_run("reinforce", "cifar10", run(seed, {{500.0 * static_cast<double>(seed + 1), found[seed]}}),
+      store.add_run("reinforce", "tss", "cifar10", run(seed, {{500.0 * static_cast<double>(seed + 1), found[seed]}}),
                     queries_budget(1));
     }
   }
@@ -122,15 +122,15 @@ class ReportTest : public ::testing::Test {
     ResultsStore store = ResultsStore::open(dir_);
     const ArchId final_arch[] = {kC, kD, kC, kD};
     for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-      store.add_run("darts-v1", "cifar10", weight_sharing_run(seed, final_arch[seed - 1], "cuda:0", seed % 2 ? 100 : 140),
+      store.add_run("darts-v1", "tss", "cifar10", weight_sharing_run(seed, final_arch[seed - 1], "cuda:0", seed % 2 ? 100 : 140),
                     seconds_budget(50000));
       const ArchId derived[] = {kA, kC, final_arch[seed - 1]};
       for (int epoch = 0; epoch < 3; ++epoch) {
-        store.add_epoch("darts-v1", "cifar10", seed, epoch_record(seed, epoch, derived[epoch], true));
+        store.add_epoch({"darts-v1", "tss", "cifar10", seed}, epoch_record(seed, epoch, derived[epoch], true));
       }
     }
-    store.add_run("random-ws", "cifar10", weight_sharing_run(1, kE, "cpu", 30), seconds_budget(50000));
-    for (int epoch = 0; epoch < 2; ++epoch) store.add_epoch("random-ws", "cifar10", 1, epoch_record(1, epoch, kE, false));
+    store.add_run("random-ws", "tss", "cifar10", weight_sharing_run(1, kE, "cpu", 30), seconds_budget(50000));
+    for (int epoch = 0; epoch < 2; ++epoch) store.add_epoch({"random-ws", "tss", "cifar10", 1}, epoch_record(1, epoch, kE, false));
   }
 
   /// A distinct value per (seed, epoch, edge, op); each edge's five sum to 1.
@@ -186,15 +186,16 @@ TEST_F(ReportTest, OrdersAlgorithmsAndDatasetsAndCountsRuns) {
   write_experiment(shipped_checksum());
   const ReportSummary s = nas::experiments::build_report(dir_);
   EXPECT_EQ(s.num_runs, 11u);
-  EXPECT_EQ(s.test_hp, 200);
+  EXPECT_EQ(s.spaces, (std::vector<std::string>{"tss"}));
+  EXPECT_EQ(s.test_hp.at("tss"), 200);
   EXPECT_EQ(s.algorithms, (std::vector<std::string>{"rea", "reinforce"}));
   EXPECT_EQ(s.datasets, (std::vector<std::string>{"cifar10", "cifar100"}));
   ASSERT_EQ(s.cells.size(), 3u);
-  EXPECT_EQ(s.cell("reinforce", "cifar100"), nullptr);
-  ASSERT_NE(s.cell("rea", "cifar10"), nullptr);
-  EXPECT_EQ(s.cell("rea", "cifar10")->runs, 4u);
-  EXPECT_DOUBLE_EQ(s.cell("rea", "cifar10")->budget_seconds, 20000);
-  EXPECT_EQ(s.cell("reinforce", "cifar10")->budget_queries, 1);
+  EXPECT_EQ(s.cell("reinforce", "tss", "cifar100"), nullptr);
+  ASSERT_NE(s.cell("rea", "tss", "cifar10"), nullptr);
+  EXPECT_EQ(s.cell("rea", "tss", "cifar10")->runs, 4u);
+  EXPECT_DOUBLE_EQ(s.cell("rea", "tss", "cifar10")->budget_seconds, 20000);
+  EXPECT_EQ(s.cell("reinforce", "tss", "cifar10")->budget_queries, 1);
 }
 
 TEST_F(ReportTest, FollowsTheOrderOfTheExperimentConfig) {
@@ -215,7 +216,7 @@ TEST_F(ReportTest, FollowsTheOrderOfTheExperimentConfig) {
 TEST_F(ReportTest, InterpolatesAtTheBudgetLikeDrawTable) {
   write_experiment(shipped_checksum());
   const ReportSummary s = nas::experiments::build_report(dir_);
-  const auto& rea = s.cell("rea", "cifar10")->at_budget;
+  const auto& rea = s.cell("rea", "tss", "cifar10")->at_budget;
   // test per run: (A+C)/2 = 90.4066665, C, E, C -> mean 93.358333, population std 1.704342
   EXPECT_EQ(rea.test.count, 4u);
   EXPECT_NEAR(rea.test.mean, ((kTestA + kTestC) / 2 + kTestC + kTestE + kTestC) / 4, kTolerance);
@@ -228,7 +229,7 @@ TEST_F(ReportTest, InterpolatesAtTheBudgetLikeDrawTable) {
   EXPECT_EQ(rea.valid_hps, (std::set<int>{12}));
 
   // Two points equally far from the budget: the midpoint of C and D on cifar100; one run, std 0.
-  const auto& c100 = s.cell("rea", "cifar100")->at_budget;
+  const auto& c100 = s.cell("rea", "tss", "cifar100")->at_budget;
   EXPECT_NEAR(c100.test.mean, (kTestC100 + kTestD100) / 2, kTolerance);
   EXPECT_NEAR(c100.test.mean, 72.206667, kTolerance);
   EXPECT_NEAR(c100.valid.mean, (kValidC100 + kValidD100) / 2, kTolerance);
@@ -237,17 +238,17 @@ TEST_F(ReportTest, InterpolatesAtTheBudgetLikeDrawTable) {
 
 TEST_F(ReportTest, HandlesTrajectoriesThatDoNotStraddleTheBudget) {
   ResultsStore store = ResultsStore::open(dir_);
-  store.set_metadata({{"benchmark_path", "shipped"}, {"benchmark_checksum", shipped_checksum()}, {"space", "tss"}});
+  store.set_metadata({{"spaces", "tss"}, {"benchmark_path.tss", "shipped"}, {"benchmark_checksum.tss", shipped_checksum()}});
   // First evaluation only after the budget: the first incumbent, A (no extrapolation backwards).
-  store.add_run("edge", "cifar10", run(1, {{25000, kA}, {30000, kC}}), seconds_budget(20000));
+  store.add_run("edge", "tss", "cifar10", run(1, {{25000, kA}, {30000, kC}}), seconds_budget(20000));
   // The two nearest points share one instant: the state after both, C.
-  store.add_run("edge", "cifar10", run(2, {{10000, kA}, {20500, kB}, {20500, kC}, {30000, kD}}), seconds_budget(20000));
+  store.add_run("edge", "tss", "cifar10", run(2, {{10000, kA}, {20500, kB}, {20500, kC}, {30000, kD}}), seconds_budget(20000));
   // No trajectory at all: the arch the run reports, E.
   RunOutcome bare;
   bare.seed = 3;
   bare.index = kE;
-  store.add_run("edge", "cifar10", bare, seconds_budget(20000));
-  const auto& edge = nas::experiments::build_report(dir_).cell("edge", "cifar10")->at_budget;
+  store.add_run("edge", "tss", "cifar10", bare, seconds_budget(20000));
+  const auto& edge = nas::experiments::build_report(dir_).cell("edge", "tss", "cifar10")->at_budget;
   // A, C, E: mean 91.704444, population std 3.715543
   EXPECT_EQ(edge.test.count, 3u);
   EXPECT_NEAR(edge.test.mean, (kTestA + kTestC + kTestE) / 3, kTolerance);
@@ -256,7 +257,7 @@ TEST_F(ReportTest, HandlesTrajectoriesThatDoNotStraddleTheBudget) {
 
 TEST_F(ReportTest, QueryBudgetsUseTheFinalIncumbent) {
   write_experiment(shipped_checksum());
-  const auto& reinforce = nas::experiments::build_report(dir_).cell("reinforce", "cifar10")->at_budget;
+  const auto& reinforce = nas::experiments::build_report(dir_).cell("reinforce", "tss", "cifar10")->at_budget;
   // A, B, F, C, C, D: mean 90.400278, population std 3.770489
   EXPECT_EQ(reinforce.test.count, 6u);
   EXPECT_NEAR(reinforce.test.mean, (kTestA + kTestB + kTestF + 2 * kTestC + kTestD) / 6, kTolerance);
@@ -266,7 +267,7 @@ TEST_F(ReportTest, QueryBudgetsUseTheFinalIncumbent) {
 TEST_F(ReportTest, ComparesWhatTheSeedsFound) {
   write_experiment(shipped_checksum());
   const ReportSummary s = nas::experiments::build_report(dir_);
-  const auto& x = s.cell("reinforce", "cifar10")->cross_seed;
+  const auto& x = s.cell("reinforce", "tss", "cifar10")->cross_seed;
   EXPECT_EQ(x.distinct_archs, 5u);
   // C twice, then the single finds by index: B 2304, F 7187, A 8048, D 12608.
   ASSERT_EQ(x.top_archs.size(), 5u);
@@ -304,7 +305,7 @@ TEST_F(ReportTest, ComparesWhatTheSeedsFound) {
   EXPECT_EQ(x.top_class_member.index, kB);
 
   // One run: no pairs.
-  EXPECT_FALSE(s.cell("rea", "cifar100")->cross_seed.mean_edit_distance.has_value());
+  EXPECT_FALSE(s.cell("rea", "tss", "cifar100")->cross_seed.mean_edit_distance.has_value());
 }
 
 TEST_F(ReportTest, AnytimeCurvesAreMeansOfStepFunctions) {
@@ -339,12 +340,15 @@ TEST_F(ReportTest, SummaryJsonHoldsTheNumbers) {
   write_experiment(shipped_checksum());
   const ReportSummary s = nas::experiments::build_report(dir_);
   const auto& j = s.json;
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
+  EXPECT_EQ(j["spaces"], nlohmann::ordered_json::array({"tss"}));
+  EXPECT_EQ(j["test_hp"]["tss"], 200);
   EXPECT_EQ(j["metadata"]["config_hash"], "cafe0123");
   EXPECT_EQ(j["runs"], 11);
   ASSERT_EQ(j["results"].size(), 3u);
   const auto& rea = j["results"][0];
   EXPECT_EQ(rea["algorithm"], "rea");
+  EXPECT_EQ(rea["space"], "tss");
   EXPECT_EQ(rea["dataset"], "cifar10");
   EXPECT_NEAR(rea["at_budget"]["test"]["mean"].get<double>(), 93.358333, kTolerance);
   EXPECT_EQ(rea["at_budget"]["test"]["hp"], 200);
@@ -385,10 +389,10 @@ TEST_F(ReportTest, WritesMarkdownJsonAndPlots) {
   nas::experiments::write_report(dir_);
   const std::string md = read("report.md");
   EXPECT_NE(md.find("cafe0123"), std::string::npos);
-  EXPECT_NE(md.find("| algorithm | cifar10 valid (hp 12) | cifar10 test (hp 200) |"), std::string::npos);
+  EXPECT_NE(md.find("| algorithm | tss cifar10 valid (hp 12) | tss cifar10 test (hp 200) |"), std::string::npos);
   EXPECT_NE(md.find("| rea | 83.18 ± 2.42 | 93.36 ± 1.70 |"), std::string::npos);
-  EXPECT_NE(md.find("![anytime cifar10](anytime-cifar10.png)"), std::string::npos);
-  EXPECT_NE(md.find("![anytime cifar100](anytime-cifar100.png)"), std::string::npos);
+  EXPECT_NE(md.find("![anytime tss cifar10](anytime-tss-cifar10.png)"), std::string::npos);
+  EXPECT_NE(md.find("![anytime tss cifar100](anytime-tss-cifar100.png)"), std::string::npos);
   EXPECT_NE(md.find("`#+#+0`"), std::string::npos);
   // Arch strings are escaped so that their `|` do not split table cells.
   EXPECT_NE(md.find("`\\|nor_conv_3x3~0\\|+"), std::string::npos);
@@ -397,10 +401,10 @@ TEST_F(ReportTest, WritesMarkdownJsonAndPlots) {
   EXPECT_EQ(summary, nas::experiments::build_report(dir_).json);
 
   for (const std::string dataset : {"cifar10", "cifar100"}) {
-    const std::string png = read("anytime-" + dataset + ".png");
+    const std::string png = read("anytime-tss-" + dataset + ".png");
     ASSERT_GT(png.size(), 8u) << dataset;
     EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << dataset;
-    EXPECT_NE(read("anytime-" + dataset + ".dat").find("# algorithm: rea"), std::string::npos);
+    EXPECT_NE(read("anytime-tss-" + dataset + ".dat").find("# algorithm: rea"), std::string::npos);
   }
 }
 
@@ -412,8 +416,8 @@ TEST_F(ReportTest, WithoutGnuplotWritesTheDataAndSaysSo) {
   ::setenv("PATH", (dir_ + "/empty-bin").c_str(), 1);
   nas::experiments::write_report(dir_);
   ::setenv("PATH", saved.c_str(), 1);
-  EXPECT_TRUE(fs::exists(dir_ + "/anytime-cifar10.dat"));
-  EXPECT_FALSE(fs::exists(dir_ + "/anytime-cifar10.png"));
+  EXPECT_TRUE(fs::exists(dir_ + "/anytime-tss-cifar10.dat"));
+  EXPECT_FALSE(fs::exists(dir_ + "/anytime-tss-cifar10.png"));
   const std::string md = read("report.md");
   EXPECT_NE(md.find("gnuplot is not installed"), std::string::npos);
   EXPECT_EQ(md.find("![anytime"), std::string::npos);
@@ -424,7 +428,7 @@ TEST_F(ReportTest, WeightSharingRowsReportTheirFinalArchitecture) {
   write_weight_sharing();
   const ReportSummary s = nas::experiments::build_report(dir_);
   EXPECT_EQ(s.num_runs, 16u);
-  const auto* darts = s.cell("darts-v1", "cifar10");
+  const auto* darts = s.cell("darts-v1", "tss", "cifar10");
   ASSERT_NE(darts, nullptr);
   EXPECT_TRUE(darts->weight_sharing);
   EXPECT_EQ(darts->runs, 4u);
@@ -439,14 +443,14 @@ TEST_F(ReportTest, WeightSharingRowsReportTheirFinalArchitecture) {
   EXPECT_DOUBLE_EQ(darts->search_wall_seconds.mean, 120);
   EXPECT_DOUBLE_EQ(darts->search_wall_seconds.std, 20);
   EXPECT_EQ(darts->devices, (std::vector<std::string>{"cuda:0"}));
-  const auto* random_ws = s.cell("random-ws", "cifar10");
+  const auto* random_ws = s.cell("random-ws", "tss", "cifar10");
   ASSERT_NE(random_ws, nullptr);
   EXPECT_TRUE(random_ws->weight_sharing);
   EXPECT_NEAR(random_ws->at_budget.test.mean, kTestE, kTolerance);
   EXPECT_EQ(random_ws->devices, (std::vector<std::string>{"cpu"}));
   // Query-based cells are untouched.
-  EXPECT_FALSE(s.cell("rea", "cifar10")->weight_sharing);
-  EXPECT_NEAR(s.cell("rea", "cifar10")->at_budget.test.mean, 93.358333, kTolerance);
+  EXPECT_FALSE(s.cell("rea", "tss", "cifar10")->weight_sharing);
+  EXPECT_NEAR(s.cell("rea", "tss", "cifar10")->at_budget.test.mean, 93.358333, kTolerance);
 }
 
 TEST_F(ReportTest, AnytimeCurvesLeaveWeightSharingOut) {
@@ -466,7 +470,7 @@ TEST_F(ReportTest, AnytimeCurvesLeaveWeightSharingOut) {
 
 TEST_F(ReportTest, OnlyWeightSharingRunsHaveNoAnytimeCurves) {
   ResultsStore::open(dir_).set_metadata(
-      {{"benchmark_path", "shipped"}, {"benchmark_checksum", shipped_checksum()}, {"space", "tss"}});
+      {{"spaces", "tss"}, {"benchmark_path.tss", "shipped"}, {"benchmark_checksum.tss", shipped_checksum()}});
   write_weight_sharing();
   const ReportSummary s = nas::experiments::build_report(dir_);
   EXPECT_TRUE(s.anytime.empty());
@@ -475,7 +479,7 @@ TEST_F(ReportTest, OnlyWeightSharingRunsHaveNoAnytimeCurves) {
   const std::string md = read("report.md");
   EXPECT_EQ(md.find("## Anytime performance"), std::string::npos);
   EXPECT_NE(md.find("## Weight-sharing searches"), std::string::npos);
-  EXPECT_FALSE(fs::exists(dir_ + "/anytime-cifar10.dat"));
+  EXPECT_FALSE(fs::exists(dir_ + "/anytime-tss-cifar10.dat"));
 }
 
 TEST_F(ReportTest, WeightSharingEpochsAreWhatTheStoreHolds) {
@@ -563,12 +567,12 @@ TEST_F(ReportTest, WritesWeightSharingTablesAndPlots) {
   EXPECT_NE(md.find("| darts-v1 † | "), std::string::npos);
   EXPECT_NE(md.find(" | 94.06 ± 0.30 | — | — |"), std::string::npos);
   EXPECT_NE(md.find("| rea | 83.18 ± 2.42 | 93.36 ± 1.70 |"), std::string::npos);
-  EXPECT_NE(md.find("| darts-v1 | cifar10 | 4 | 120.00 ± 20.00 | cuda:0 |"), std::string::npos);
+  EXPECT_NE(md.find("| darts-v1 | tss | cifar10 | 4 | 120.00 ± 20.00 | cuda:0 |"), std::string::npos);
   EXPECT_NE(md.find("Weight-sharing searches are left out"), std::string::npos);
   EXPECT_NE(md.find("## Weight-sharing searches"), std::string::npos);
-  EXPECT_NE(md.find("![search curves](ws-darts-v1-cifar10-seed1-curves.png)"), std::string::npos);
-  EXPECT_NE(md.find("![architecture probabilities](ws-darts-v1-cifar10-seed3-probabilities.png)"), std::string::npos);
-  EXPECT_EQ(md.find("ws-darts-v1-cifar10-seed4"), std::string::npos);
+  EXPECT_NE(md.find("![search curves](ws-darts-v1-tss-cifar10-seed1-curves.png)"), std::string::npos);
+  EXPECT_NE(md.find("![architecture probabilities](ws-darts-v1-tss-cifar10-seed3-probabilities.png)"), std::string::npos);
+  EXPECT_EQ(md.find("ws-darts-v1-tss-cifar10-seed4"), std::string::npos);
   // Derived-arch table of seed 2: A at epoch 0, C at 1, D at 2.
   EXPECT_NE(md.find("| 0 | 8048 | 86.45 | 27.00 | — | 60.0 |"), std::string::npos);
   EXPECT_NE(md.find("| 2 | 12608 | 93.77 | 47.00 | — | 62.0 |"), std::string::npos);
@@ -576,19 +580,19 @@ TEST_F(ReportTest, WritesWeightSharingTablesAndPlots) {
   const std::string png_magic("\x89PNG\r\n\x1a\n", 8);
   for (const std::string seed : {"1", "2", "3"}) {
     for (const std::string kind : {"curves", "probabilities"}) {
-      const std::string png = read("ws-darts-v1-cifar10-seed" + seed + "-" + kind + ".png");
+      const std::string png = read("ws-darts-v1-tss-cifar10-seed" + seed + "-" + kind + ".png");
       ASSERT_GT(png.size(), 8u) << seed << " " << kind;
       EXPECT_EQ(png.substr(0, 8), png_magic) << seed << " " << kind;
     }
   }
-  EXPECT_FALSE(fs::exists(dir_ + "/ws-darts-v1-cifar10-seed4-curves.png"));
-  EXPECT_TRUE(fs::exists(dir_ + "/ws-random-ws-cifar10-seed1-curves.png"));
-  EXPECT_FALSE(fs::exists(dir_ + "/ws-random-ws-cifar10-seed1-probabilities.dat"));
+  EXPECT_FALSE(fs::exists(dir_ + "/ws-darts-v1-tss-cifar10-seed4-curves.png"));
+  EXPECT_TRUE(fs::exists(dir_ + "/ws-random-ws-tss-cifar10-seed1-curves.png"));
+  EXPECT_FALSE(fs::exists(dir_ + "/ws-random-ws-tss-cifar10-seed1-probabilities.dat"));
   // No anytime data for weight-sharing algorithms.
-  EXPECT_EQ(read("anytime-cifar10.dat").find("darts-v1"), std::string::npos);
+  EXPECT_EQ(read("anytime-tss-cifar10.dat").find("darts-v1"), std::string::npos);
 
   // The plotted probabilities are the stored ones: block = edge, row = epoch, column 1 + op.
-  const std::string probabilities = read("ws-darts-v1-cifar10-seed2-probabilities.dat");
+  const std::string probabilities = read("ws-darts-v1-tss-cifar10-seed2-probabilities.dat");
   for (std::size_t edge = 0; edge < 6; ++edge) {
     const auto rows = dat_block(probabilities, edge);
     ASSERT_EQ(rows.size(), 3u) << edge;
@@ -600,7 +604,7 @@ TEST_F(ReportTest, WritesWeightSharingTablesAndPlots) {
     }
   }
   // The curves: epoch, train loss, ..., derived arch, its test accuracy.
-  const auto curves = dat_block(read("ws-darts-v1-cifar10-seed2-curves.dat"), 0);
+  const auto curves = dat_block(read("ws-darts-v1-tss-cifar10-seed2-curves.dat"), 0);
   ASSERT_EQ(curves.size(), 3u);
   EXPECT_DOUBLE_EQ(curves[1][1], 1.5);
   EXPECT_DOUBLE_EQ(curves[1][5], 37);

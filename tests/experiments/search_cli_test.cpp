@@ -65,10 +65,20 @@ TEST(Search, ListShowsEverySearcherWithItsConfig) {
   const auto list = json_of(nas("list --json"));
   std::map<std::string, std::string> family;
   for (const auto& a : list["algorithms"]) family[a["name"]] = a["family"];
-  for (const char* name : {"random", "rea", "reinforce", "bohb"}) EXPECT_EQ(family[name], "query-based") << name;
-  // The weight-sharing searchers come from libnas_weight_sharing (built with LibTorch).
+  std::map<std::string, nlohmann::json> spaces;
+  for (const auto& a : list["algorithms"]) spaces[a["name"]] = a["spaces"];
+  for (const char* name : {"random", "rea", "reinforce", "bohb"}) {
+    EXPECT_EQ(family[name], "query-based") << name;
+    EXPECT_EQ(spaces[name], nlohmann::json::array({"tss", "sss"})) << name;
+  }
+  // The weight-sharing searchers come from libnas_weight_sharing, which only a LibTorch build has.
   for (const char* name : {"darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas"}) {
-    EXPECT_EQ(family[name], "weight-sharing") << name;
+    if (NAS_WEIGHT_SHARING_BUILT) {
+      EXPECT_EQ(family[name], "weight-sharing") << name;
+      EXPECT_EQ(spaces[name], nlohmann::json::array({"tss"})) << name;
+    } else {
+      EXPECT_EQ(family.count(name), 0u) << name << " listed by a build without LibTorch";
+    }
   }
   for (const auto& a : list["algorithms"]) {
     if (a["name"] == "rea") {
@@ -115,7 +125,7 @@ TEST(Search, BadInputGivesOneErrorLine) {
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::string grid(int runs, const std::string& extra_algorithm = "") {
-  return "name: test-grid\nspace: tss\nbenchmark: shipped\ndatasets: [cifar10, cifar100]\nruns: " + std::to_string(runs) +
+  return "name: test-grid\nspaces: [tss]\nbenchmarks: {tss: shipped}\ndatasets: [cifar10, cifar100]\nruns: " + std::to_string(runs) +
          "\nfirst_seed: 7\nbudget: nats\nalgorithms:\n  - name: random\n  - name: rea\n    config: {population: 10}\n" +
          "  - name: reinforce\n" + extra_algorithm;
 }
@@ -217,7 +227,7 @@ TEST(Run, ADifferentConfigInTheSameDirectoryIsRefusedAndResultsStayUntouched) {
 TEST(Run, PluginsRunInsideTheGrid) {
   TempDir tmp("run_plugin");
   const std::string config = tmp.file("grid.yaml");
-  write_file(config, std::string("name: p\nspace: tss\ndatasets: [cifar10]\nruns: 4\nbudget: {queries: 50}\nplugins: [") +
+  write_file(config, std::string("name: p\nspaces: [tss]\ndatasets: [cifar10]\nruns: 4\nbudget: {queries: 50}\nplugins: [") +
                          NAS_LOCAL_SEARCH_PLUGIN + "]\nalgorithms:\n  - name: local-search\n  - name: rea\n");
   const auto report = json_of(nas("run " + config + " --out " + tmp.file("out")));
   EXPECT_EQ(report["executed"], 8);
@@ -231,15 +241,15 @@ TEST(Run, BadExperimentFilesGiveOneErrorLine) {
     expect_clean_error("run " + path + " --out " + tmp.file("out"), fragment);
   };
   check(grid(2) + "colour: blue\n", "unknown key 'colour'");
-  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: two\nalgorithms: [{name: rea}]\n", "runs must be a positive integer");
-  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 0\nalgorithms: [{name: rea}]\n", "runs must be a positive integer");
-  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: nope}]\n", "unknown algorithm 'nope'");
-  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: rea, config: {populaton: 3}}]\n",
+  check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: two\nalgorithms: [{name: rea}]\n", "runs must be a positive integer");
+  check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: 0\nalgorithms: [{name: rea}]\n", "runs must be a positive integer");
+  check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: nope}]\n", "unknown algorithm 'nope'");
+  check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: rea, config: {populaton: 3}}]\n",
         "unknown config key 'populaton'");
-  check("name: x\nspace: tss\ndatasets: [cifar10]\nruns: 2\nbudget: {seconds: -1}\nalgorithms: [{name: rea}]\n",
+  check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: 2\nbudget: {seconds: -1}\nalgorithms: [{name: rea}]\n",
         "budget.seconds must be positive");
-  check("name: x\nspace: tss\ndatasets: [mnist]\nruns: 2\nalgorithms: [{name: rea}]\n", "unknown dataset 'mnist'");
-  check("name: x\nspace: [tss\n", "invalid YAML");
+  check("name: x\nspaces: [tss]\ndatasets: [mnist]\nruns: 2\nalgorithms: [{name: rea}]\n", "unknown dataset 'mnist'");
+  check("name: x\nspaces: [tss\n", "invalid YAML");
   expect_clean_error("run " + tmp.file("absent.yaml") + " --out " + tmp.file("out"), "cannot read experiment file");
 }
 

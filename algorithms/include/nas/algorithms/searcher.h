@@ -110,11 +110,20 @@ class Searcher {
   virtual SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) = 0;
 };
 
+/// Throws nas::Error unless `benchmark` can serve a query-based search on `dataset`: a search may
+/// propose any arch of the space, so every one needs its search-fidelity validation accuracy (the
+/// last epoch of schedule `search_hp`). The error names the store, how many archs it covers and how
+/// to get the full data. Cheap after the first call per (benchmark, dataset, hp): QuerySearcher
+/// checks it at the start of every search, the experiment runner once per grid cell up front.
+void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset, int search_hp);
+
 /// Base of the query-based searchers: the simulated-evaluation loop around ask/tell.
 ///
-/// The incumbent is the best validation accuracy at the last epoch of the search schedule (the
-/// earliest wins ties); before any such evaluation, the best at any epoch. The budget is checked
-/// before each proposal, so the last evaluation may overshoot it, as in NATS-Bench.
+/// Every search first checks require_search_coverage, so no searcher (plugins included) starts on a
+/// benchmark that would fail it halfway. The incumbent is the best validation accuracy at the last
+/// epoch of the search schedule (the earliest wins ties); before any such evaluation, the best at
+/// any epoch. The budget is checked before each proposal, so the last evaluation may overshoot it,
+/// as in NATS-Bench.
 class QuerySearcher : public Searcher {
  public:
   struct Proposal {

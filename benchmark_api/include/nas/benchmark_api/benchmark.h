@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -120,6 +121,12 @@ class Benchmark {
   SimulatedResult simulate_train_eval(std::uint32_t index, Dataset dataset, int hp, Rng& rng,
                                       SimulatedClock& clock, int epoch = -1) const;
 
+  /// How many archs a search can evaluate on `dataset` at the last epoch of schedule `hp`: those with
+  /// a validation accuracy there, in the sets simulate_train_eval reads (x-valid, else ori-test; of
+  /// cifar10-valid for cifar10). Searches call it before every run, so it scans the store once per
+  /// (dataset, hp) and remembers the count (thread-safe).
+  std::uint32_t searchable_archs(Dataset dataset, int hp) const;
+
   struct Best {
     std::uint32_t index = 0;
     double value = 0;
@@ -130,11 +137,14 @@ class Benchmark {
                  std::optional<double> max_params_m = std::nullopt) const;
 
  private:
-  explicit Benchmark(Store store) : store_(std::move(store)) {}
+  struct SearchableCounts;  // the remembered searchable_archs counts (benchmark.cpp)
+
+  explicit Benchmark(Store store);
   int resolve_hp(int hp) const;
   std::optional<double> epoch_time(std::uint32_t index, Dataset dataset, EvalSet set, int hp, bool* estimated) const;
 
   Store store_;
+  std::shared_ptr<SearchableCounts> searchable_counts_;
 };
 
 /// The nas version string (e.g. "0.1.0").
