@@ -1,12 +1,14 @@
-// Each weight-sharing searcher end to end on real CIFAR-10 images (../shared/data/cifar10) with a
-// tiny configuration: it trains, derives a benchmark arch, reports it, is deterministic for a seed,
-// and a search killed after a checkpoint resumes to the same result.
+// Each weight-sharing searcher (six on the topology space, three on the size space) end to end on
+// real CIFAR-10 images (../shared/data/cifar10) with a tiny configuration: it trains, derives a
+// benchmark arch, reports it, is deterministic for a seed, and a search killed after a checkpoint
+// resumes to the same result.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "nas/algorithms/nats_weight_sharing.h"
+#include "nas/algorithms/size_weight_sharing.h"
 #include "nas/algorithms/registry.h"
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/error.h"
@@ -16,6 +18,10 @@ namespace {
 
 std::string cifar10() { return std::string(NAS_SHARED_DATA) + "/cifar10"; }
 
+bool is_size_space(const std::string& algorithm) {
+  return algorithm == "tas" || algorithm == "fbnet-v2" || algorithm == "tunas";
+}
+
 YAML::Node tiny_config(const std::string& algorithm, int epochs) {
   YAML::Node c;
   c["epochs"] = epochs;
@@ -23,8 +29,12 @@ YAML::Node tiny_config(const std::string& algorithm, int epochs) {
   c["valid_batch_size"] = 32;
   c["max_batches_per_epoch"] = 2;
   c["max_valid_batches"] = 1;
-  c["channels"] = 4;
-  c["cells_per_stage"] = 1;
+  if (is_size_space(algorithm)) {
+    c["batch_size"] = 8;  // the size supernet is always 64 channels wide
+  } else {
+    c["channels"] = 4;
+    c["cells_per_stage"] = 1;
+  }
   if (algorithm == "setn" || algorithm == "random-ws" || algorithm == "enas") c["candidates"] = 3;
   if (algorithm == "enas") {
     c["controller_steps"] = 2;
@@ -49,11 +59,18 @@ class WeightSharingEndToEnd : public ::testing::TestWithParam<std::string> {
   };
 
   SearchResult run(const std::string& algorithm, int epochs, std::uint64_t seed, const std::string& checkpoint = "",
-                   int stop_after = 0) {
-    static const bench::Benchmark benchmark = bench::Benchmark::open_default(bench::Space::Topology);
-    static const auto space = bench::make_search_space(bench::Space::Topology);
-    auto searcher = registry_.create(algorithm, tiny_config(algorithm, epochs));
-    SearchTask task{space.get(), &benchmark, bench::Dataset::Cifar10, {}, 12, {}};
+                   int stop_after = 0, const YAML::Node& extra = {}) {
+    static const bench::Benchmark tss = bench::Benchmark::open_default(bench::Space::Topology);
+    static const bench::Benchmark sss = bench::Benchmark::open_default(bench::Space::Size);
+    static const auto tss_space = bench::make_search_space(bench::Space::Topology);
+    static const auto sss_space = bench::make_search_space(bench::Space::Size);
+    YAML::Node config = tiny_config(algorithm, epochs);
+    if (extra) {
+      for (const auto& item : extra) config[item.first.as<std::string>()] = item.second;
+    }
+    auto searcher = registry_.create(algorithm, config);
+    const bool size = is_size_space(algorithm);
+    SearchTask task{size ? sss_space.get() : tss_space.get(), size ? &sss : &tss, bench::Dataset::Cifar10, {}, 12, {}};
     task.environment.data_root = cifar10();
     task.environment.threads = 1;  // ctest runs tests in parallel on 2 cores: avoid oversubscription
     task.environment.checkpoint_path = checkpoint;
@@ -69,7 +86,7 @@ TEST_P(WeightSharingEndToEnd, TrainsDerivesAndIsDeterministic) {
   const std::string algorithm = GetParam();
   const SearchResult a = run(algorithm, 2, 11);
   ASSERT_EQ(a.epochs.size(), 2u);
-  EXPECT_LT(a.arch, bench::kTssNumArchs);
+  EXPECT_LT(a.arch, is_size_space(algorithm) ? bench::kSssNumArchs : bench::kTssNumArchs);
   for (const auto& epoch : a.epochs) {
     EXPECT_TRUE(std::isfinite(epoch.train_loss));
     EXPECT_GT(epoch.train_loss, 0.0);
@@ -80,7 +97,12 @@ TEST_P(WeightSharingEndToEnd, TrainsDerivesAndIsDeterministic) {
     ASSERT_EQ(a.epochs.back().arch_probabilities.size(), 6u);
     EXPECT_GT(a.epochs.back().arch_loss, 0.0) << "an architecture step ran";
   }
-  if (algorithm == "gdas") {
+  if (is_size_space(algorithm)) {
+    ASSERT_EQ(a.epochs.back().arch_probabilities.size(), 5u);
+    EXPECT_EQ(a.epochs.back().arch_probabilities.front().size(), 8u);
+    EXPECT_NE(a.epochs.back().arch_loss, 0.0) << "an architecture step ran";
+  }
+  if (algorithm == "gdas" || algorithm == "tas" || algorithm == "fbnet-v2") {
     EXPECT_NEAR(a.epochs.front().tau, 10.0, 1e-12);
     EXPECT_NEAR(a.epochs.back().tau, 0.1, 1e-12);
   }
@@ -110,8 +132,22 @@ TEST_P(WeightSharingEndToEnd, InterruptedAfterACheckpointResumesToTheSameResult)
   std::filesystem::remove(checkpoint);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllSix, WeightSharingEndToEnd,
-                         ::testing::Values("darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas"),
+TEST_P(WeightSharingEndToEnd, SizeSpaceWarmupLeavesAlphaAlone) {
+  const std::string algorithm = GetParam();
+  if (!is_size_space(algorithm)) GTEST_SKIP() << "warm-up is a size-space option";
+  YAML::Node warmup;
+  warmup["warmup_ratio"] = 1.0;  // every epoch warms up: random widths, no architecture step
+  const SearchResult r = run(algorithm, 2, 3, "", 0, warmup);
+  for (const auto& row : r.epochs.back().arch_probabilities) {
+    for (double p : row) EXPECT_NEAR(p, 0.125, 1e-3) << "alpha keeps its 1e-3 initialisation";
+  }
+  const SearchResult trained = run(algorithm, 2, 3);
+  EXPECT_NE(trained.epochs.back().arch_probabilities, r.epochs.back().arch_probabilities);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllNine, WeightSharingEndToEnd,
+                         ::testing::Values("darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas", "tas",
+                                           "fbnet-v2", "tunas"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;
@@ -139,6 +175,57 @@ TEST(WeightSharing, BadSettingsAndMissingData) {
   task.environment.data_root = cifar10();
   task.environment.device = "cuda:7";
   EXPECT_THROW(searcher->search(task, rng, callbacks), nas::Error);
+}
+
+TEST(WeightSharing, TunasBaselineIsTheBiasCorrectedMovingAverage) {
+  ExponentialMovingAverage ema(0.95);
+  EXPECT_EQ(ema.value(), 0.0);
+  ema.update(40.0);
+  EXPECT_DOUBLE_EQ(ema.value(), 40.0) << "bias correction: the first value is the average";
+  ema.update(60.0);
+  // (0.95 * 0.05 * 40 + 0.05 * 60) / (0.95 * 0.05 + 0.05)
+  EXPECT_NEAR(ema.value(), (0.0475 * 40 + 0.05 * 60) / 0.0975, 1e-12);
+  ExponentialMovingAverage copy(0.95);
+  copy.restore(ema.numerator(), ema.denominator());
+  copy.update(10.0);
+  ema.update(10.0);
+  EXPECT_EQ(copy.value(), ema.value());
+}
+
+TEST(WeightSharing, EachSupernetSearchesOnlyItsSpace) {
+  SearcherRegistry registry;
+  register_weight_sharing_searchers(registry);
+  const auto tss = bench::make_search_space(bench::Space::Topology);
+  const auto sss = bench::make_search_space(bench::Space::Size);
+  const bench::Benchmark tss_benchmark = bench::Benchmark::open_default(bench::Space::Topology);
+  const bench::Benchmark sss_benchmark = bench::Benchmark::open_default(bench::Space::Size);
+  Rng rng(1);
+  SearchCallbacks callbacks;
+  for (const auto& [algorithm, size] : std::vector<std::pair<std::string, bool>>{{"tas", true}, {"fbnet-v2", true},
+                                                                                 {"tunas", true}, {"gdas", false}}) {
+    EXPECT_EQ(registry.searches(algorithm, bench::Space::Size), size) << algorithm;
+    EXPECT_EQ(registry.searches(algorithm, bench::Space::Topology), !size) << algorithm;
+    SearchTask task{size ? tss.get() : sss.get(), size ? &tss_benchmark : &sss_benchmark, bench::Dataset::Cifar10, {}, 12, {}};
+    task.environment.data_root = cifar10();
+    try {
+      registry.create(algorithm, YAML::Node())->search(task, rng, callbacks);
+      ADD_FAILURE() << algorithm << " searched the wrong space";
+    } catch (const nas::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(size ? "size space" : "topology space"), std::string::npos) << e.what();
+    }
+  }
+  YAML::Node bad;
+  bad["warmup_ratio"] = 1.5;
+  EXPECT_THROW(registry.create("tunas", bad), nas::Error);
+  YAML::Node momentum;
+  momentum["baseline_momentum"] = 1.0;
+  EXPECT_THROW(registry.create("tunas", momentum), nas::Error);
+  YAML::Node tau;
+  tau["tau_min"] = 0.0;
+  EXPECT_THROW(registry.create("fbnet-v2", tau), nas::Error);
+  YAML::Node topology_key;
+  topology_key["channels"] = 16;
+  EXPECT_THROW(registry.create("tas", topology_key), nas::Error) << "the size supernet has no channels setting";
 }
 
 }  // namespace

@@ -46,13 +46,19 @@ void require(bool ok, const std::string& what) {
 
 // ---- SupernetSearcher ---------------------------------------------------------------------------------
 
+SupernetSearcher::SupernetSearcher(const TopologySearchSettings& settings)
+    : WeightSharingSearcher(settings), topology_(settings) {
+  require(topology_.channels >= 1 && topology_.cells_per_stage >= 1,
+          "weight-sharing settings: channels and cells_per_stage must be positive");
+}
+
 void SupernetSearcher::build(const Context& ctx) {
   device_ = ctx.device;
   const WeightSharingSettings& s = settings();
   torch::Generator generator = at::detail::createCPUGenerator(ctx.seed);
   net_ = supernet::TopologySupernet(supernet::TopologySupernetOptions()
-                                        .channels(s.channels)
-                                        .cells_per_stage(s.cells_per_stage)
+                                        .channels(topology_.channels)
+                                        .cells_per_stage(topology_.cells_per_stage)
                                         .num_classes(ctx.num_classes)
                                         .in_channels(ctx.in_channels)
                                         .affine(false)
@@ -72,63 +78,12 @@ void SupernetSearcher::begin_epoch(int epoch, int epochs, torch::Generator& gene
   net_->set_generator(generator);
 }
 
-// The weight SGD's momentum buffers are saved by parameter position. (LibTorch's own optimizer
-// serialization mis-assigns state when some parameters have none yet, which happens whenever a
-// method leaves ops unsampled; a resumed search then drifts from an uninterrupted one.)
 void SupernetSearcher::save(torch::serialize::OutputArchive& archive) const {
-  torch::serialize::OutputArchive net, w, a;
-  net_->save(net);
-  const std::vector<torch::Tensor> weights = net_->weight_parameters();
-  // Which weights have a gradient tensor matters too: zero_grad() keeps it (as zeros) once a weight
-  // has been used, and SGD keeps applying momentum and weight decay to such weights even in steps
-  // whose sampled cell does not use them (PyTorch 1.x semantics, as in the reference).
-  torch::Tensor has_grad = torch::zeros({static_cast<std::int64_t>(weights.size())}, torch::kBool);
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    has_grad[static_cast<std::int64_t>(i)] = weights[i].grad().defined();
-    const auto it = w_optimizer_->state().find(c10::guts::to_string(weights[i].unsafeGetTensorImpl()));
-    if (it == w_optimizer_->state().end()) continue;
-    w.write("momentum_" + std::to_string(i), static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
-  }
-  w.write("has_grad", has_grad);
-  a_optimizer_->save(a);
-  archive.write("network", net);
-  archive.write("w_optimizer", w);
-  archive.write("a_optimizer", a);
+  save_supernet_state(archive, *net_, net_->weight_parameters(), *w_optimizer_, *a_optimizer_);
 }
 
 void SupernetSearcher::load(torch::serialize::InputArchive& archive) {
-  torch::serialize::InputArchive net, w, a;
-  archive.read("network", net);
-  archive.read("w_optimizer", w);
-  archive.read("a_optimizer", a);
-  // Loading replaces parameter data with contiguous tensors; restore each tensor's layout as the
-  // network had it, or convolutions take another (numerically different) path after a resume.
-  std::vector<std::pair<torch::Tensor, torch::MemoryFormat>> layouts;
-  for (const auto& p : net_->parameters()) layouts.emplace_back(p, p.suggest_memory_format());
-  for (const auto& b : net_->buffers()) layouts.emplace_back(b, b.suggest_memory_format());
-  net_->load(net);
-  for (auto& [tensor, format] : layouts) {
-    torch::NoGradGuard no_grad;
-    if (tensor.suggest_memory_format() != format) tensor.set_data(tensor.contiguous(format));
-  }
-  const std::vector<torch::Tensor> weights = net_->weight_parameters();
-  torch::Tensor has_grad;
-  w.read("has_grad", has_grad);
-  if (has_grad.numel() != static_cast<std::int64_t>(weights.size())) throw Error("checkpoint does not match the network");
-  w_optimizer_->state().clear();
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    if (has_grad[static_cast<std::int64_t>(i)].item<bool>()) {
-      weights[i].mutable_grad() = torch::zeros_like(weights[i]);
-    } else {
-      weights[i].mutable_grad() = torch::Tensor();
-    }
-    torch::Tensor buffer;
-    if (!w.try_read("momentum_" + std::to_string(i), buffer)) continue;
-    auto state = std::make_unique<torch::optim::SGDParamState>();
-    state->momentum_buffer(buffer.to(weights[i].device()).contiguous(weights[i].suggest_memory_format()));
-    w_optimizer_->state()[c10::guts::to_string(weights[i].unsafeGetTensorImpl())] = std::move(state);
-  }
-  a_optimizer_->load(a);
+  load_supernet_state(archive, *net_, net_->weight_parameters(), *w_optimizer_, *a_optimizer_);
 }
 
 std::vector<std::vector<double>> SupernetSearcher::arch_probabilities() const {
@@ -291,7 +246,7 @@ StepStats DartsV2::train_step(const supernet::SearchBatch& batch, torch::Generat
 // ---- GDAS ---------------------------------------------------------------------------------------------
 
 void Gdas::describe(ConfigBinder<Config>& b) {
-  describe_weight_sharing(b);
+  describe_topology_search(b);
   b.field("tau_max", &Config::tau_max, "Gumbel-softmax temperature at the first epoch");
   b.field("tau_min", &Config::tau_min, "Gumbel-softmax temperature at the last epoch");
 }
@@ -319,7 +274,7 @@ StepStats Gdas::train_step(const supernet::SearchBatch& batch, torch::Generator&
 // ---- SETN ---------------------------------------------------------------------------------------------
 
 void Setn::describe(ConfigBinder<Config>& b) {
-  describe_weight_sharing(b);
+  describe_topology_search(b);
   b.field("candidates", &Config::candidates, "Most probable cells scored at the end (one valid batch each)");
 }
 
@@ -362,7 +317,7 @@ ArchId Setn::derive(const supernet::EvalBatchStream& valid, int max_batches, boo
 // ---- RSPS ---------------------------------------------------------------------------------------------
 
 void RandomWeightSharing::describe(ConfigBinder<Config>& b) {
-  describe_weight_sharing(b);
+  describe_topology_search(b);
   b.field("candidates", &Config::candidates, "Random cells scored at the end (one valid batch each)");
 }
 
@@ -392,7 +347,7 @@ ArchId RandomWeightSharing::derive(const supernet::EvalBatchStream& valid, int m
 // ---- ENAS ---------------------------------------------------------------------------------------------
 
 void Enas::describe(ConfigBinder<Config>& b) {
-  describe_weight_sharing(b);
+  describe_topology_search(b);
   b.field("candidates", &Config::candidates, "Controller samples scored at the end (one valid batch each)");
   b.field("controller_lr", &Config::controller_lr, "Controller Adam learning rate");
   b.field("controller_eps", &Config::controller_eps, "Controller Adam epsilon");

@@ -2,6 +2,7 @@
 // entry point, so `nas` loads LibTorch only when one of these is asked for.
 #include "nas/algorithms/nats_weight_sharing.h"
 #include "nas/algorithms/plugin.h"
+#include "nas/algorithms/size_weight_sharing.h"
 
 namespace nas::algorithms {
 
@@ -14,6 +15,10 @@ void register_weight_sharing_searchers(SearcherRegistry& registry) {
   registry.add(make_searcher_entry<Setn>("setn", "SETN: one-shot with template-based candidate selection (Dong & Yang 2019)", family, tss));
   registry.add(make_searcher_entry<RandomWeightSharing>("random-ws", "RSPS: random search with parameter sharing (Li & Talwalkar 2019)", family, tss));
   registry.add(make_searcher_entry<Enas>("enas", "ENAS: LSTM controller trained with REINFORCE (Pham et al. 2018)", family, tss));
+  const std::vector<bench::Space> sss = {bench::Space::Size};
+  registry.add(make_searcher_entry<Tas>("tas", "TAS: channel-wise interpolation of two sampled widths (Dong & Yang 2019)", family, sss));
+  registry.add(make_searcher_entry<FbnetV2>("fbnet-v2", "FBNet-V2: Gumbel-softmax mixture of channel masks (Wan et al. 2020)", family, sss));
+  registry.add(make_searcher_entry<Tunas>("tunas", "TuNAS: sampled channel masks, REINFORCE with an EMA baseline (Bender et al. 2020)", family, sss));
 }
 
 }  // namespace nas::algorithms

@@ -43,7 +43,6 @@ void validate(const WeightSharingSettings& s) {
   require(s.max_batches_per_epoch >= 0 && s.max_valid_batches >= 0, "batch limits must be >= 0");
   require(s.w_lr > 0 && s.w_lr_min >= 0 && s.w_lr_min <= s.w_lr, "need 0 <= w_lr_min <= w_lr, w_lr > 0");
   require(s.a_lr > 0, "a_lr must be positive");
-  require(s.channels >= 1 && s.cells_per_stage >= 1, "channels and cells_per_stage must be positive");
 }
 
 }  // namespace
@@ -61,14 +60,70 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
+void save_supernet_state(torch::serialize::OutputArchive& archive, const torch::nn::Module& network,
+                         const std::vector<torch::Tensor>& weights, const torch::optim::SGD& w_optimizer,
+                         const torch::optim::Adam& a_optimizer) {
+  torch::serialize::OutputArchive net, w, a;
+  network.save(net);
+  torch::Tensor has_grad = torch::zeros({static_cast<std::int64_t>(weights.size())}, torch::kBool);
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    has_grad[static_cast<std::int64_t>(i)] = weights[i].grad().defined();
+    const auto it = w_optimizer.state().find(c10::guts::to_string(weights[i].unsafeGetTensorImpl()));
+    if (it == w_optimizer.state().end()) continue;
+    w.write("momentum_" + std::to_string(i), static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
+  }
+  w.write("has_grad", has_grad);
+  a_optimizer.save(a);
+  archive.write("network", net);
+  archive.write("w_optimizer", w);
+  archive.write("a_optimizer", a);
+}
+
+void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Module& network,
+                         const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
+                         torch::optim::Adam& a_optimizer) {
+  torch::serialize::InputArchive net, w, a;
+  archive.read("network", net);
+  archive.read("w_optimizer", w);
+  archive.read("a_optimizer", a);
+  std::vector<std::pair<torch::Tensor, torch::MemoryFormat>> layouts;
+  for (const auto& p : network.parameters()) layouts.emplace_back(p, p.suggest_memory_format());
+  for (const auto& b : network.buffers()) layouts.emplace_back(b, b.suggest_memory_format());
+  network.load(net);
+  for (auto& [tensor, format] : layouts) {
+    torch::NoGradGuard no_grad;
+    if (tensor.suggest_memory_format() != format) tensor.set_data(tensor.contiguous(format));
+  }
+  torch::Tensor has_grad;
+  w.read("has_grad", has_grad);
+  if (has_grad.numel() != static_cast<std::int64_t>(weights.size())) throw Error("checkpoint does not match the network");
+  w_optimizer.state().clear();
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    torch::Tensor weight = weights[i];
+    if (has_grad[static_cast<std::int64_t>(i)].item<bool>()) {
+      weight.mutable_grad() = torch::zeros_like(weight);
+    } else {
+      weight.mutable_grad() = torch::Tensor();
+    }
+    torch::Tensor buffer;
+    if (!w.try_read("momentum_" + std::to_string(i), buffer)) continue;
+    auto state = std::make_unique<torch::optim::SGDParamState>();
+    state->momentum_buffer(buffer.to(weight.device()).contiguous(weight.suggest_memory_format()));
+    w_optimizer.state()[c10::guts::to_string(weight.unsafeGetTensorImpl())] = std::move(state);
+  }
+  a_optimizer.load(a);
+}
+
 WeightSharingSearcher::WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {
   validate(settings_);
 }
 
 SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
   if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
-  if (task.space->space() != bench::Space::Topology) {
-    throw Error("this weight-sharing searcher searches the topology space (tss)");
+  if (task.space->space() != searched_space()) {
+    throw Error(std::string("this weight-sharing searcher searches the ") +
+                (searched_space() == bench::Space::Topology ? "topology space (tss)" : "size space (sss)") +
+                ", not the " + std::string(bench::space_name(task.space->space())) + " space");
   }
   const auto started = std::chrono::steady_clock::now();
   const TrainingEnvironment& env = task.environment;

@@ -15,6 +15,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -56,6 +58,21 @@ T convert(const YAML::Node& node, const std::string& owner, const std::string& k
                 ", got '" + node.Scalar() + "'");
   }
 }
+/// The YAML form of a config value; doubles in the shortest text that reads back to the same
+/// value (0.025, not yaml-cpp's 0.025000000000000001), so resolved configs stay readable.
+template <typename T>
+YAML::Node to_node(const T& value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    char text[32];
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(text, sizeof text, "%.*g", precision, static_cast<double>(value));
+      if (std::strtod(text, nullptr) == static_cast<double>(value)) break;
+    }
+    return YAML::Node(std::string(text));
+  } else {
+    return YAML::Node(value);
+  }
+}
 }  // namespace detail
 
 template <typename Config>
@@ -78,7 +95,7 @@ class ConfigBinder {
     binding.read = [member, key, owner = owner_](Config& config, const YAML::Node& node) {
       config.*member = detail::convert<T>(node, owner, key);
     };
-    binding.write = [member, key](const Config& config, YAML::Node& out) { out[key] = config.*member; };
+    binding.write = [member, key](const Config& config, YAML::Node& out) { out[key] = detail::to_node(config.*member); };
     bindings_.push_back(std::move(binding));
     return *this;
   }

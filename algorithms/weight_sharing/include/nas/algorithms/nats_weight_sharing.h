@@ -33,14 +33,28 @@ torch::Tensor darts_unrolled_arch_gradient(supernet::TopologySupernet& net, torc
                                            const torch::Tensor& arch_images, const torch::Tensor& arch_labels,
                                            double hessian_step = 0.01);
 
+/// Settings of the topology-space searchers: the common ones plus the supernet's size.
+struct TopologySearchSettings : WeightSharingSettings {
+  int channels = 16;
+  int cells_per_stage = 5;
+};
+
+template <typename Config>
+void describe_topology_search(ConfigBinder<Config>& b) {
+  describe_weight_sharing(b);
+  b.field("channels", &Config::channels, "Supernet stem channels C");
+  b.field("cells_per_stage", &Config::cells_per_stage, "Supernet cells per stage N");
+}
+
 /// Supernet + weight SGD + architecture Adam, and the steps every method composes.
 class SupernetSearcher : public WeightSharingSearcher {
  public:
-  using WeightSharingSearcher::WeightSharingSearcher;
+  explicit SupernetSearcher(const TopologySearchSettings& settings);
 
   supernet::TopologySupernet& network() { return net_; }
 
  protected:
+  bench::Space searched_space() const override { return bench::Space::Topology; }
   void build(const Context& ctx) override;
   void begin_epoch(int epoch, int epochs, torch::Generator& generator) override;
   void save(torch::serialize::OutputArchive& archive) const override;
@@ -64,6 +78,7 @@ class SupernetSearcher : public WeightSharingSearcher {
   ArchId report(const bench::TssArch& arch, const supernet::EvalBatchStream& valid, int max_batches,
                 double* valid_accuracy);
 
+  TopologySearchSettings topology_;
   supernet::TopologySupernet net_{nullptr};
   std::unique_ptr<torch::optim::SGD> w_optimizer_;
   std::unique_ptr<torch::optim::Adam> a_optimizer_;
@@ -72,8 +87,8 @@ class SupernetSearcher : public WeightSharingSearcher {
 
 class DartsV1 final : public SupernetSearcher {
  public:
-  struct Config : WeightSharingSettings {};
-  static void describe(ConfigBinder<Config>& b) { describe_weight_sharing(b); }
+  struct Config : TopologySearchSettings {};
+  static void describe(ConfigBinder<Config>& b) { describe_topology_search(b); }
   explicit DartsV1(const Config& config) : SupernetSearcher(config) {}
 
  protected:
@@ -82,8 +97,8 @@ class DartsV1 final : public SupernetSearcher {
 
 class DartsV2 final : public SupernetSearcher {
  public:
-  struct Config : WeightSharingSettings {};
-  static void describe(ConfigBinder<Config>& b) { describe_weight_sharing(b); }
+  struct Config : TopologySearchSettings {};
+  static void describe(ConfigBinder<Config>& b) { describe_topology_search(b); }
   explicit DartsV2(const Config& config) : SupernetSearcher(config) {}
 
  protected:
@@ -92,7 +107,7 @@ class DartsV2 final : public SupernetSearcher {
 
 class Gdas final : public SupernetSearcher {
  public:
-  struct Config : WeightSharingSettings {
+  struct Config : TopologySearchSettings {
     double tau_max = 10;
     double tau_min = 0.1;
   };
@@ -110,7 +125,7 @@ class Gdas final : public SupernetSearcher {
 
 class Setn final : public SupernetSearcher {
  public:
-  struct Config : WeightSharingSettings {
+  struct Config : TopologySearchSettings {
     int candidates = 100;
   };
   static void describe(ConfigBinder<Config>& b);
@@ -130,7 +145,7 @@ class Setn final : public SupernetSearcher {
 
 class RandomWeightSharing final : public SupernetSearcher {
  public:
-  struct Config : WeightSharingSettings {
+  struct Config : TopologySearchSettings {
     int candidates = 100;
   };
   static void describe(ConfigBinder<Config>& b);
@@ -148,7 +163,7 @@ class RandomWeightSharing final : public SupernetSearcher {
 
 class Enas final : public SupernetSearcher {
  public:
-  struct Config : WeightSharingSettings {
+  struct Config : TopologySearchSettings {
     int candidates = 100;
     double controller_lr = 1e-3;
     double controller_eps = 1e-3;

@@ -44,8 +44,6 @@ struct WeightSharingSettings {
   double a_beta2 = 0.999;
   double a_weight_decay = 1e-3;
   double a_eps = 1e-8;
-  int channels = 16;
-  int cells_per_stage = 5;
   bool track_running_stats = false;
 };
 
@@ -68,8 +66,6 @@ void describe_weight_sharing(ConfigBinder<Config>& b) {
   b.field("a_beta2", &Config::a_beta2, "Architecture Adam beta2");
   b.field("a_weight_decay", &Config::a_weight_decay, "Architecture Adam weight decay");
   b.field("a_eps", &Config::a_eps, "Architecture Adam epsilon");
-  b.field("channels", &Config::channels, "Supernet stem channels C");
-  b.field("cells_per_stage", &Config::cells_per_stage, "Supernet cells per stage N");
   b.field("track_running_stats", &Config::track_running_stats, "BN running statistics in the search cells");
 }
 
@@ -87,12 +83,29 @@ double cosine_learning_rate(int epoch, int epochs, double lr, double lr_min);
 /// Sets the learning rate of every parameter group of an optimizer.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
+/// Checkpointing of a supernet's training state: the network (parameters and buffers), the weight
+/// SGD and the architecture Adam. The SGD's momentum buffers are saved by parameter position
+/// (LibTorch's own optimizer serialization mis-assigns state when some parameters have none yet,
+/// which happens whenever a method leaves ops unsampled), together with which weights already carry
+/// a gradient tensor: zero_grad() keeps it (as zeros) once a weight has been used, and SGD keeps
+/// applying momentum and weight decay to such weights even in steps that do not use them (PyTorch
+/// 1.x semantics, as in the reference). Loading also restores each tensor's memory layout, or
+/// convolutions take another (numerically different) path after a resume.
+void save_supernet_state(torch::serialize::OutputArchive& archive, const torch::nn::Module& network,
+                         const std::vector<torch::Tensor>& weights, const torch::optim::SGD& w_optimizer,
+                         const torch::optim::Adam& a_optimizer);
+void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Module& network,
+                         const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
+                         torch::optim::Adam& a_optimizer);
+
 class WeightSharingSearcher : public Searcher {
  public:
   explicit WeightSharingSearcher(const WeightSharingSettings& settings);
   SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
 
  protected:
+  /// The space the supernet is built for; search() refuses a task of another space.
+  virtual bench::Space searched_space() const = 0;
   struct Context {
     const SearchTask* task = nullptr;
     torch::Device device = torch::kCPU;
@@ -124,7 +137,8 @@ class WeightSharingSearcher : public Searcher {
   WeightSharingSettings settings_;
 };
 
-/// Registers darts-v1, darts-v2, gdas, setn, enas and random-ws (RSPS).
+/// Registers darts-v1, darts-v2, gdas, setn, enas, random-ws (RSPS) on the topology space and tas,
+/// fbnet-v2, tunas on the size space.
 void register_weight_sharing_searchers(SearcherRegistry& registry);
 
 }  // namespace nas::algorithms

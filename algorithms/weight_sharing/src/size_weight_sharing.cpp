@@ -1,0 +1,217 @@
+// The three NATS-Bench weight-sharing searchers of the size space.
+#include "nas/algorithms/size_weight_sharing.h"
+
+#include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/size_space.h"
+
+namespace nas::algorithms {
+namespace {
+
+using supernet::ChannelSearchMode;
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw Error(what);
+}
+
+template <typename Config>
+void describe_gumbel(ConfigBinder<Config>& b) {
+  b.field("tau_max", &Config::tau_max, "Gumbel-softmax temperature at the first epoch");
+  b.field("tau_min", &Config::tau_min, "Gumbel-softmax temperature at the last epoch");
+}
+
+void check_gumbel(const GumbelSettings& g, const std::string& name) {
+  require(g.tau_min > 0 && g.tau_max >= g.tau_min, "searcher " + name + ": need 0 < tau_min <= tau_max");
+}
+
+}  // namespace
+
+// ---- ChannelSearcher ----------------------------------------------------------------------------------
+
+ChannelSearcher::ChannelSearcher(const ChannelSearchSettings& settings, supernet::ChannelSearchMode mode)
+    : WeightSharingSearcher(settings), channel_settings_(settings), search_mode_(mode) {
+  require(settings.warmup_ratio >= 0 && settings.warmup_ratio <= 1, "weight-sharing settings: warmup_ratio must be in [0, 1]");
+}
+
+void ChannelSearcher::build(const Context& ctx) {
+  device_ = ctx.device;
+  const WeightSharingSettings& s = settings();
+  torch::Generator generator = at::detail::createCPUGenerator(ctx.seed);
+  net_ = supernet::SizeSupernet(supernet::SizeSupernetOptions()
+                                    .num_classes(ctx.num_classes)
+                                    .in_channels(ctx.in_channels)
+                                    .affine(false)
+                                    .track_running_stats(s.track_running_stats),
+                                generator);
+  net_->to(device_);
+  w_optimizer_ = std::make_unique<torch::optim::SGD>(
+      net_->weight_parameters(),
+      torch::optim::SGDOptions(s.w_lr).momentum(s.w_momentum).weight_decay(s.w_weight_decay).nesterov(s.w_nesterov));
+  a_optimizer_ = std::make_unique<torch::optim::Adam>(
+      net_->arch_parameters(),
+      torch::optim::AdamOptions(s.a_lr).betas({s.a_beta1, s.a_beta2}).weight_decay(s.a_weight_decay).eps(s.a_eps));
+}
+
+void ChannelSearcher::begin_epoch(int epoch, int epochs, torch::Generator& generator) {
+  set_learning_rate(*w_optimizer_, cosine_learning_rate(epoch, epochs, settings().w_lr, settings().w_lr_min));
+  net_->set_generator(generator);
+  const double progress = static_cast<double>(epoch) / epochs;
+  const double ratio = channel_settings_.warmup_ratio;
+  controller_enabled_ = !(ratio > 0 && progress < ratio);
+  if (controller_enabled_) {
+    net_->set_mode(search_mode_);
+  } else {
+    net_->set_mode(ChannelSearchMode::Warmup);
+    net_->set_warmup_probability(1.0 - progress / ratio);
+  }
+  if (uses_tau()) {
+    // Linear from tau_max at the first epoch to tau_min at the last (also in warm-up epochs).
+    const double fraction = epochs > 1 ? static_cast<double>(epoch) / (epochs - 1) : 1.0;
+    net_->set_tau(gumbel_.tau_max - (gumbel_.tau_max - gumbel_.tau_min) * fraction);
+  }
+}
+
+StepStats ChannelSearcher::train_step(const supernet::SearchBatch& batch, torch::Generator&) {
+  StepStats stats;
+  net_->train();
+  {
+    // Weight step; alpha takes no part, so it stays out of the graph.
+    net_->alpha().set_requires_grad(false);
+    w_optimizer_->zero_grad();
+    const torch::Tensor logits = net_->forward(batch.train_images);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.train_labels);
+    loss.backward();
+    if (settings().w_grad_clip > 0) torch::nn::utils::clip_grad_norm_(net_->weight_parameters(), settings().w_grad_clip);
+    w_optimizer_->step();
+    net_->alpha().set_requires_grad(true);
+    stats.train_loss = loss.item<double>();
+    stats.train_accuracy = top1_accuracy(logits, batch.train_labels);
+  }
+  if (controller_enabled_) {
+    const torch::Tensor logits = net_->forward(batch.arch_images);
+    const double top1 = top1_accuracy(logits, batch.arch_labels);
+    const torch::Tensor loss = arch_loss(logits, batch.arch_labels, top1);
+    // Only alpha's gradient is needed: autograd::grad skips the weight-gradient kernels.
+    const torch::Tensor grad = torch::autograd::grad({loss}, {net_->alpha()})[0];
+    a_optimizer_->zero_grad();
+    net_->alpha().mutable_grad() = grad;
+    a_optimizer_->step();
+    stats.arch_loss = loss.item<double>();
+    stats.arch_accuracy = top1;
+  } else {
+    // Warm-up: the reference still runs the arch batch (BN statistics, TuNAS's baseline) but
+    // does not update alpha.
+    torch::NoGradGuard no_grad;
+    const torch::Tensor logits = net_->forward(batch.arch_images);
+    const double top1 = top1_accuracy(logits, batch.arch_labels);
+    stats.arch_loss = arch_loss(logits, batch.arch_labels, top1).item<double>();
+    stats.arch_accuracy = top1;
+  }
+  return stats;
+}
+
+double ChannelSearcher::evaluate_config(const bench::SssArch& config, const supernet::EvalBatchStream& valid,
+                                        std::int64_t count) {
+  torch::NoGradGuard no_grad;
+  const ChannelSearchMode mode = net_->mode();
+  net_->eval();
+  net_->set_mode(ChannelSearchMode::Fixed);
+  net_->set_fixed_config(config);
+  if (count <= 0) count = valid.num_batches();
+  std::int64_t correct = 0, total = 0;
+  for (std::int64_t k = 0; k < count; ++k) {
+    const auto [images, labels] = valid.batch(k);
+    correct += net_->forward(images).argmax(1).eq(labels).sum().item<std::int64_t>();
+    total += labels.size(0);
+  }
+  net_->set_mode(mode);
+  net_->train();
+  return total > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
+ArchId ChannelSearcher::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,
+                               double* valid_accuracy) {
+  const bench::SssArch config = net_->derive_arch();
+  *valid_accuracy = evaluate_config(config, valid, max_batches);
+  return bench::sss_index_of(config);
+}
+
+void ChannelSearcher::save(torch::serialize::OutputArchive& archive) const {
+  save_supernet_state(archive, *net_, net_->weight_parameters(), *w_optimizer_, *a_optimizer_);
+}
+
+void ChannelSearcher::load(torch::serialize::InputArchive& archive) {
+  load_supernet_state(archive, *net_, net_->weight_parameters(), *w_optimizer_, *a_optimizer_);
+}
+
+std::vector<std::vector<double>> ChannelSearcher::arch_probabilities() const {
+  std::vector<std::vector<double>> out;
+  for (int row = 0; row < bench::kSssNumLayers; ++row) out.push_back(net_->row_probabilities(row));
+  return out;
+}
+
+// ---- TAS ----------------------------------------------------------------------------------------------
+
+void Tas::describe(ConfigBinder<Config>& b) {
+  describe_channel_search(b);
+  describe_gumbel(b);
+}
+
+Tas::Tas(const Config& config) : ChannelSearcher(config, ChannelSearchMode::Tas) {
+  check_gumbel(config, "tas");
+  gumbel_ = config;
+}
+
+torch::Tensor Tas::arch_loss(const torch::Tensor& logits, const torch::Tensor& labels, double) {
+  return torch::nn::functional::cross_entropy(logits, labels);
+}
+
+// ---- FBNet-V2 -----------------------------------------------------------------------------------------
+
+void FbnetV2::describe(ConfigBinder<Config>& b) {
+  describe_channel_search(b);
+  describe_gumbel(b);
+}
+
+FbnetV2::FbnetV2(const Config& config) : ChannelSearcher(config, ChannelSearchMode::MaskGumbel) {
+  check_gumbel(config, "fbnet-v2");
+  gumbel_ = config;
+}
+
+torch::Tensor FbnetV2::arch_loss(const torch::Tensor& logits, const torch::Tensor& labels, double) {
+  return torch::nn::functional::cross_entropy(logits, labels);
+}
+
+// ---- TuNAS --------------------------------------------------------------------------------------------
+
+void Tunas::describe(ConfigBinder<Config>& b) {
+  describe_channel_search(b);
+  b.field("baseline_momentum", &Config::baseline_momentum, "Momentum of the reward baseline (bias-corrected EMA)");
+}
+
+Tunas::Tunas(const Config& config)
+    : ChannelSearcher(config, ChannelSearchMode::MaskRl), baseline_(config.baseline_momentum) {
+  require(config.baseline_momentum >= 0 && config.baseline_momentum < 1, "searcher tunas: baseline_momentum must be in [0, 1)");
+}
+
+torch::Tensor Tunas::arch_loss(const torch::Tensor& logits, const torch::Tensor&, double top1) {
+  // The baseline takes the new reward first, then the advantage is formed (reference order).
+  baseline_.update(top1);
+  const double advantage = top1 - baseline_.value();
+  const torch::Tensor& log_prob = net_->last_log_prob();
+  if (!log_prob.defined()) return torch::zeros({}, logits.options());  // warm-up: nothing was sampled
+  return -advantage * log_prob;
+}
+
+void Tunas::save(torch::serialize::OutputArchive& archive) const {
+  ChannelSearcher::save(archive);
+  archive.write("baseline", torch::tensor({baseline_.numerator(), baseline_.denominator()}, torch::kDouble));
+}
+
+void Tunas::load(torch::serialize::InputArchive& archive) {
+  ChannelSearcher::load(archive);
+  torch::Tensor baseline;
+  archive.read("baseline", baseline);
+  baseline_.restore(baseline[0].item<double>(), baseline[1].item<double>());
+}
+
+}  // namespace nas::algorithms
