@@ -42,10 +42,26 @@ torch::Tensor channel_masks() {
 torch::Tensor channel_interpolate(const torch::Tensor& x, int channels) {
   if (x.dim() != 4) throw Error("channel_interpolate expects a 4-D tensor");
   if (channels <= 0) throw Error("channel_interpolate: the channel count must be positive");
-  if (x.size(1) == channels) return x;
-  // A 4-D input to adaptive 3-D pooling is read as (C, D, H, W): the batch is the "channel" axis
-  // and the feature channels the depth axis that gets pooled.
-  return torch::adaptive_avg_pool3d(x, {channels, x.size(2), x.size(3)});
+  const std::int64_t in = x.size(1);
+  if (in == channels) return x;
+  if (in > channels) {
+    // Shrinking (never needed by TAS, which always widens to the larger width). A 4-D input to
+    // adaptive 3-D pooling is read as (C, D, H, W): the feature channels are the pooled depth.
+    return torch::adaptive_avg_pool3d(x, {channels, x.size(2), x.size(3)});
+  }
+  // Widening: every pooling window [floor(i in / channels), ceil((i + 1) in / channels)) holds one
+  // or two input channels, so the mean is (x[first] + x[last]) / 2, the same arithmetic as the
+  // pooling's sum / count (and x itself when first == last), through two gathers instead of
+  // LibTorch's slow generic 3-D pooling kernel.
+  std::vector<std::int64_t> first(static_cast<std::size_t>(channels)), last(static_cast<std::size_t>(channels));
+  for (std::int64_t i = 0; i < channels; ++i) {
+    first[static_cast<std::size_t>(i)] = (i * in) / channels;
+    last[static_cast<std::size_t>(i)] = ((i + 1) * in + channels - 1) / channels - 1;
+  }
+  const auto index = [&x](const std::vector<std::int64_t>& values) {
+    return torch::tensor(values, torch::kLong).to(x.device());
+  };
+  return (x.index_select(1, index(first)) + x.index_select(1, index(last))) * 0.5;
 }
 
 torch::Tensor gumbel_noise(at::IntArrayRef shape, torch::Generator& generator) {

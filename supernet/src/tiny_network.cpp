@@ -19,16 +19,43 @@ InferCellImpl::InferCellImpl(const bench::TssArch& arch, int c_in, int c_out, in
 }
 
 torch::Tensor InferCellImpl::forward(const torch::Tensor& x) {
+  // Outputs of every edge, computed per source node: the ReLU->conv->BN ops leaving a node share
+  // one ReLU and, when their BNs use batch statistics (search cells), run as one convolution.
+  std::array<torch::Tensor, bench::kTssNumEdges> outputs;
   std::array<torch::Tensor, bench::kTssNumNodes> nodes;
   nodes[0] = x;
-  for (int node = 1; node < bench::kTssNumNodes; ++node) {
-    torch::Tensor sum;
-    for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
-      if (bench::kTssEdgeTo[edge] != node) continue;
-      torch::Tensor out = edges_[edge]->forward(nodes[bench::kTssEdgeFrom[edge]]);
-      sum = sum.defined() ? sum + out : out;
+  for (int node = 0; node < bench::kTssNumNodes; ++node) {
+    if (node > 0) {
+      torch::Tensor sum;
+      for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
+        if (bench::kTssEdgeTo[edge] == node) sum = sum.defined() ? sum + outputs[edge] : outputs[edge];
+      }
+      nodes[node] = sum;
     }
-    nodes[node] = sum;
+    std::vector<int> conv_edges;
+    std::vector<ReLUConvBNImpl*> convs;
+    for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
+      if (bench::kTssEdgeFrom[edge] != node) continue;
+      if (auto* conv = dynamic_cast<ReLUConvBNImpl*>(edges_[edge].get())) {
+        conv_edges.push_back(edge);
+        convs.push_back(conv);
+      } else {
+        outputs[edge] = edges_[edge]->forward(nodes[node]);
+      }
+    }
+    if (convs.empty()) continue;
+    const torch::Tensor activated = torch::relu(nodes[node]);
+    if (convs.size() > 1 && can_fuse_relu_conv_bn(convs)) {
+      const torch::Tensor fused = fused_relu_conv_bn(convs, activated);
+      std::int64_t offset = 0;
+      for (std::size_t i = 0; i < convs.size(); ++i) {
+        const std::int64_t width = convs[i]->bn()->options.num_features();
+        outputs[conv_edges[i]] = fused.narrow(1, offset, width);
+        offset += width;
+      }
+    } else {
+      for (std::size_t i = 0; i < convs.size(); ++i) outputs[conv_edges[i]] = convs[i]->forward_activated(activated);
+    }
   }
   return nodes.back();
 }

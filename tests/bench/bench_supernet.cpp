@@ -11,6 +11,12 @@
 // runs as fast as 1) and arch_backward (0: loss.backward() in the architecture step, as
 // the reference; 1: TopologySupernet::backward_arch, which skips the weight gradients that step
 // discards).
+//
+// The size-space steps (SizeSupernet, every layer 64 channels wide, 10 classes, batch 64, 2 threads,
+// channels-last on the CPU as the searchers run it), as TAS / FBNet-V2 / TuNAS take them: a weight step
+// (forward in the method's mode + CE + backward + SGD, no clipping, alpha out of the graph) and an
+// architecture step (forward in the mode, then alpha's gradient only: CE for TAS and FBNet-V2, the
+// REINFORCE loss -(top1 - baseline) * log-probability for TuNAS) + Adam.
 // Data is random: the cost of a step does not depend on pixel values.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
@@ -18,6 +24,7 @@
 #include <string>
 
 #include "nas/supernet/operations.h"
+#include "nas/supernet/size_supernet.h"
 #include "nas/supernet/topology_supernet.h"
 
 namespace {
@@ -94,6 +101,65 @@ BENCHMARK_CAPTURE(BM_SearchStep, gdas, SupernetMode::Gdas)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(8.0);
+
+struct SizeSearchStep {
+  SizeSupernet net;
+  torch::optim::SGD w_optimizer;
+  torch::optim::Adam a_optimizer;
+  torch::Tensor train_images, train_labels, arch_images, arch_labels;
+
+  explicit SizeSearchStep(ChannelSearchMode mode)
+      : net(SizeSupernetOptions().num_classes(kClasses), make_cpu_generator(0)),
+        w_optimizer(net->weight_parameters(),
+                    torch::optim::SGDOptions(0.025).momentum(0.9).nesterov(true).weight_decay(5e-4)),
+        a_optimizer(net->arch_parameters(),
+                    torch::optim::AdamOptions(3e-4).betas({0.5, 0.999}).weight_decay(1e-3)) {
+    net->set_mode(mode);
+    net->set_tau(10.0);
+    torch::Generator gen = make_cpu_generator(1);
+    train_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat);
+    arch_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat);
+    train_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
+    arch_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
+  }
+
+  void run() {
+    net->alpha().set_requires_grad(false);
+    w_optimizer.zero_grad();
+    torch::nn::functional::cross_entropy(net->forward(train_images), train_labels).backward();
+    w_optimizer.step();
+    net->alpha().set_requires_grad(true);
+
+    const torch::Tensor logits = net->forward(arch_images);
+    torch::Tensor loss;
+    if (net->mode() == ChannelSearchMode::MaskRl) {
+      const double top1 = logits.argmax(1).eq(arch_labels).to(torch::kDouble).mean().item<double>() * 100;
+      loss = -(top1 - 10.0) * net->last_log_prob();
+    } else {
+      loss = torch::nn::functional::cross_entropy(logits, arch_labels);
+    }
+    const torch::Tensor grad = torch::autograd::grad({loss}, {net->alpha()})[0];
+    a_optimizer.zero_grad();
+    net->alpha().mutable_grad() = grad;
+    a_optimizer.step();
+  }
+};
+
+void BM_SizeSearchStep(benchmark::State& state, ChannelSearchMode mode) {
+  torch::set_num_threads(kThreads);
+  SizeSearchStep step(mode);
+  step.run();  // warm-up
+  for (auto _ : state) step.run();
+  state.counters["images_per_s"] =
+      benchmark::Counter(static_cast<double>(kBatch) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK_CAPTURE(BM_SizeSearchStep, tas, ChannelSearchMode::Tas)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(8.0);
+BENCHMARK_CAPTURE(BM_SizeSearchStep, fbnet_v2, ChannelSearchMode::MaskGumbel)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(8.0);
+BENCHMARK_CAPTURE(BM_SizeSearchStep, tunas, ChannelSearchMode::MaskRl)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(8.0);
 
 }  // namespace
 

@@ -144,6 +144,19 @@ TEST(ChannelInterpolation, AveragesTheCoveredInputChannels) {
   EXPECT_TRUE(channel_interpolate(same, 5).equal(same));
 }
 
+TEST(ChannelInterpolation, WideningEqualsAdaptivePoolingBitForBit) {
+  torch::Generator gen = make_cpu_generator(12);
+  const torch::Tensor x = torch::randn({2, 64, 4, 4}, gen, torch::kFloat).contiguous(torch::MemoryFormat::ChannelsLast);
+  for (int in : bench::kSssCandidates) {
+    for (int out : bench::kSssCandidates) {
+      if (out < in) continue;
+      const torch::Tensor slice = x.slice(1, 0, in);
+      const torch::Tensor pooled = torch::adaptive_avg_pool3d(slice.contiguous(), {out, 4, 4});
+      EXPECT_TRUE(channel_interpolate(slice, out).contiguous().equal(pooled)) << in << " -> " << out;
+    }
+  }
+}
+
 TEST(TasMixing, WeightsTheTwoInterpolatedWidthsAndZeroPads) {
   torch::Generator gen = make_cpu_generator(3);
   const torch::Tensor x = torch::randn({2, 64, 3, 3}, gen, torch::kFloat).requires_grad_(true);
