@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <set>
 #include <utility>
@@ -376,9 +377,42 @@ void StoreWriter::set(const ColumnKey& key, std::uint32_t arch, int epoch, doubl
   if (epoch < 0 || epoch >= column.num_epochs) {
     throw Error("epoch " + std::to_string(epoch) + " out of range for " + key.describe());
   }
+  const bool last = epoch == column.num_epochs - 1;
+  if (column.num_epochs > 1 && last && column.rows.count(arch) == 0) {
+    column.last_only.emplace_back(arch, value);  // a full row only once another epoch shows up
+    return;
+  }
   auto [row, inserted] = column.rows.try_emplace(arch);
   if (inserted) row->second.assign(column.num_epochs, kNaN);
   row->second[static_cast<std::size_t>(epoch)] = value;
+}
+
+void StoreWriter::for_each_row(const PendingColumn& column, bool curve,
+                               const std::function<void(std::uint32_t, const std::vector<double>&)>& visit) {
+  // The latest last-epoch value of each arch that was set while it had no full row.
+  std::map<std::uint32_t, double> last;
+  for (const auto& [arch, value] : column.last_only) last[arch] = value;
+  auto full = column.rows.begin();
+  auto only = last.begin();
+  std::vector<double> values;
+  while (full != column.rows.end() || only != last.end()) {
+    const bool take_full = only == last.end() || (full != column.rows.end() && full->first <= only->first);
+    const std::uint32_t arch = take_full ? full->first : only->first;
+    if (take_full) {
+      values = full->second;
+      // A last-epoch set after the row existed went into it and is the latest; otherwise the earlier one fills in.
+      if (only != last.end() && only->first == arch) {
+        if (std::isnan(values.back())) values.back() = only->second;
+        ++only;
+      }
+      ++full;
+    } else {
+      values.assign(curve ? column.num_epochs : 1, kNaN);
+      values.back() = only->second;
+      ++only;
+    }
+    visit(arch, values);
+  }
 }
 
 void StoreWriter::write(const std::string& path) const {
@@ -401,36 +435,46 @@ void StoreWriter::write(const std::string& path) const {
   directory.resize(padded8(directory.size()), '\0');
 
   for (const auto& [packed, column] : columns_) {
+    // A curve column whose archs only have last-epoch values is written as a last-epoch column.
+    const bool curve = column.num_epochs > 1 && !column.rows.empty();
+    const std::uint16_t num_epochs = curve ? column.num_epochs : 1;
+    std::size_t num_rows = 0;
+    for_each_row(column, curve, [&](std::uint32_t, const std::vector<double>&) { ++num_rows; });
     // A sparse column costs 4 bytes of index per stored row; dense costs a full row per missing arch.
-    const bool sparse = column.rows.size() * 2 < num_archs_;
+    const bool sparse = num_rows * 2 < num_archs_;
     DirectoryEntry e{};
     e.dataset = static_cast<std::uint8_t>(column.key.dataset);
     e.set = static_cast<std::uint8_t>(column.key.set);
     e.quantity = static_cast<std::uint8_t>(column.key.quantity);
     e.flags = column.flags;
     e.hp = column.key.hp;
-    e.num_epochs = column.num_epochs;
+    e.num_epochs = num_epochs;
     e.seed = column.key.seed;
     e.sparse = sparse ? 1 : 0;
-    e.num_rows = sparse ? static_cast<std::uint32_t>(column.rows.size()) : num_archs_;
+    e.num_rows = sparse ? static_cast<std::uint32_t>(num_rows) : num_archs_;
     std::string bytes;
     if (sparse) {
       e.indices_offset = offset;
-      for (const auto& row : column.rows) put(bytes, row.first);
+      for_each_row(column, curve, [&](std::uint32_t arch, const std::vector<double>&) { put(bytes, arch); });
       bytes.resize(padded8(bytes.size()), '\0');
       e.values_offset = offset + bytes.size();
-      for (const auto& row : column.rows) {
-        for (double v : row.second) put(bytes, v);
-      }
+      for_each_row(column, curve, [&](std::uint32_t, const std::vector<double>& values) {
+        for (double v : values) put(bytes, v);
+      });
     } else {
       e.values_offset = offset;
-      const std::vector<double> missing(column.num_epochs, kNaN);
-      bytes.reserve(static_cast<std::size_t>(num_archs_) * column.num_epochs * sizeof(double));
-      auto row = column.rows.begin();
-      for (std::uint32_t arch = 0; arch < num_archs_; ++arch) {
-        const bool present = row != column.rows.end() && row->first == arch;
-        for (double v : present ? row->second : missing) put(bytes, v);
-        if (present) ++row;
+      const std::vector<double> missing(num_epochs, kNaN);
+      bytes.reserve(static_cast<std::size_t>(num_archs_) * num_epochs * sizeof(double));
+      std::uint32_t next = 0;  // the first arch not written yet
+      for_each_row(column, curve, [&](std::uint32_t arch, const std::vector<double>& values) {
+        for (; next < arch; ++next) {
+          for (double v : missing) put(bytes, v);
+        }
+        for (double v : values) put(bytes, v);
+        next = arch + 1;
+      });
+      for (; next < num_archs_; ++next) {
+        for (double v : missing) put(bytes, v);
       }
     }
     emit(bytes, true);

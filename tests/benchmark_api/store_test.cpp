@@ -83,6 +83,55 @@ TEST_F(StoreTest, RoundTripKeepsEveryValueAndLayout) {
   EXPECT_EQ(store.hps(Dataset::Cifar100), std::vector<int>{12});
 }
 
+TEST_F(StoreTest, CurveColumnsWithOnlyLastEpochValuesAreStoredAsLastEpochColumns) {
+  StoreWriter writer(Space::Size, "");
+  // Evaluated only after the last epoch (as x-valid of hp 200 in the official tss records).
+  const ColumnKey last_only{Dataset::Cifar100, EvalSet::XValid, Quantity::Accuracy, 90, 777};
+  // Mixed: some archs have a curve, some only the last epoch; one arch's last-epoch value is set
+  // before its curve, another's after (the later set wins either way).
+  const ColumnKey mixed{Dataset::Cifar100, EvalSet::XTest, Quantity::Accuracy, 12, 777};
+  writer.add_column(last_only, 90);
+  writer.add_column(mixed, 12);
+  for (std::uint32_t arch = 0; arch < 32768; ++arch) writer.set(last_only, arch, 89, arch * 0.5);
+  writer.set(last_only, 7, 89, 1.25);  // set twice: the later value
+  writer.set(mixed, 3, 11, 60.0);      // last epoch first ...
+  writer.set(mixed, 3, 0, 20.0);       // ... then a curve: the row keeps 60 at the last epoch
+  writer.set(mixed, 4, 0, 21.0);
+  writer.set(mixed, 4, 11, 61.0);
+  writer.set(mixed, 4, 11, 62.0);      // the later one
+  writer.set(mixed, 5, 11, 63.0);      // an arch with the last epoch only
+  writer.set(mixed, 6, 11, 64.0);      // last-only, then overwritten after arch 6 gets a row
+  writer.set(mixed, 6, 2, 30.0);
+  writer.set(mixed, 6, 11, 65.0);
+  const std::string file = path("compact.nasbench");
+  writer.write(file);
+  const Store store = Store::open(file);
+
+  const Column* a = store.find(last_only);
+  ASSERT_NE(a, nullptr);
+  EXPECT_FALSE(a->has_curve()) << "no arch has a value before the last epoch";
+  EXPECT_EQ(a->num_epochs(), 1);
+  EXPECT_FALSE(a->sparse());
+  EXPECT_DOUBLE_EQ(a->value(1000), 500.0);
+  EXPECT_DOUBLE_EQ(a->value(1000, 89), 500.0);
+  EXPECT_DOUBLE_EQ(a->value(7), 1.25);
+  EXPECT_TRUE(std::isnan(a->value(1000, 3)));
+  EXPECT_FALSE(a->stores_epoch(3));
+  EXPECT_LT(fs::file_size(file), 32768u * 8 * 2) << "no 89 NaNs per arch";
+
+  const Column* b = store.find(mixed);
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->has_curve());
+  EXPECT_EQ(b->num_rows(), 4u);
+  EXPECT_DOUBLE_EQ(b->value(3, 0), 20.0);
+  EXPECT_DOUBLE_EQ(b->value(3), 60.0);
+  EXPECT_DOUBLE_EQ(b->value(4), 62.0);
+  EXPECT_DOUBLE_EQ(b->value(5), 63.0);
+  EXPECT_TRUE(std::isnan(b->value(5, 0)));
+  EXPECT_DOUBLE_EQ(b->value(6, 2), 30.0);
+  EXPECT_DOUBLE_EQ(b->value(6), 65.0);
+}
+
 TEST_F(StoreTest, WriterRejectsInconsistentColumns) {
   StoreWriter writer(Space::Topology, "");
   const ColumnKey key{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 200, kMeanSeed};

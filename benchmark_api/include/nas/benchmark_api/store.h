@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -143,7 +144,10 @@ class Store {
   std::map<std::pair<int, int>, std::vector<std::int32_t>> seeds_;  // (dataset, hp) -> seeds
 };
 
-/// Builds a store in memory and writes it. Values not set stay NaN (not measured).
+/// Builds a store in memory and writes it. Values not set stay NaN (not measured). A curve column
+/// none of whose archs has a value before the last epoch (the official records' "evaluated only
+/// after the last epoch" sets) is written, and held while building, as a last-epoch column: the
+/// same values, without hp - 1 NaNs per arch.
 class StoreWriter {
  public:
   StoreWriter(Space space, std::string description);
@@ -166,7 +170,13 @@ class StoreWriter {
     std::uint16_t num_epochs = 1;
     std::uint8_t flags = 0;
     std::map<std::uint32_t, std::vector<double>> rows;  // arch -> values per epoch
+    /// Curve columns: (arch, last-epoch value) of archs with no other epoch set, in the order set.
+    std::vector<std::pair<std::uint32_t, double>> last_only;
   };
+  /// Visits every row of a column in arch order, the last-epoch-only ones merged in (the latest set
+  /// wins): `curve` rows have every epoch (NaN where unset), others only the last.
+  static void for_each_row(const PendingColumn& column, bool curve,
+                           const std::function<void(std::uint32_t, const std::vector<double>&)>& visit);
   Space space_;
   std::uint32_t num_archs_;
   std::string description_;
