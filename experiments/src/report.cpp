@@ -873,6 +873,8 @@ std::string render_table(const ReportSummary& s) {
     for (const auto& c : s.cells) {
       if (c.space == space && c.dataset == dataset) hps.insert(c.at_budget.valid_hps.begin(), c.at_budget.valid_hps.end());
     }
+    // No run with a validation accuracy: name the schedule it was looked up at, the final one.
+    if (hps.empty()) hps.insert(s.test_hp.at(space));
     md << " " << space_dataset(space, dataset) << " valid (hp " << hp_list(hps) << ") | " << space_dataset(space, dataset)
        << " test (hp " << s.test_hp.at(space) << ") |";
   }

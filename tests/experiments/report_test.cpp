@@ -14,6 +14,8 @@
 #include <string>
 
 #include "nas/benchmark_api/benchmark.h"
+#include "nas/benchmark_api/cost_model.h"
+#include "nas/benchmark_api/size_space.h"
 #include "nas/benchmark_api/error.h"
 #include "report.h"
 #include "results_store.h"
@@ -535,6 +537,118 @@ TEST_F(ReportTest, WeightSharingEpochsAreWhatTheStoreHolds) {
   EXPECT_DOUBLE_EQ(cell["search_wall_seconds"]["mean"].get<double>(), 120);
   EXPECT_EQ(s.json["results"][2]["algorithm"], "rea");
   EXPECT_EQ(s.json["results"][2]["family"], "query");
+}
+
+// ---- the size space: a second space in the same experiment, and configs the benchmark lacks ------------
+
+std::string shipped_sss_checksum() {
+  const auto benchmark = nas::bench::Benchmark::open(nas::bench::Benchmark::default_path(nas::bench::Space::Size));
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(benchmark.store().checksum()));
+  return text;
+}
+
+// The shipped sss store holds configs 0, 11 and 284 only; 1234 (8:24:32:24:24) has no record.
+constexpr ArchId kSss11 = 11, kSss1234 = 1234;
+constexpr double kSss11Test = 85.77;           // cifar10 ori-test@89, seed 777 (SOURCE.md)
+constexpr double kSss11Valid = 83.72400000976563;  // cifar10-valid x-valid@89, seed 777
+
+/// The tss experiment plus size-space runs of a weight-sharing searcher ("tas" here is just a label:
+/// the report reads what the store holds): on cifar10 it ends on 11, 1234, 1234; on cifar100 on 1234.
+void add_size_space_runs(const std::string& dir) {
+  ResultsStore store = ResultsStore::open(dir);
+  store.set_metadata({{"spaces", "tss,sss"},
+                      {"benchmark_path.sss", "shipped"},
+                      {"benchmark_checksum.sss", shipped_sss_checksum()}});
+  const ArchId found[] = {kSss11, kSss1234, kSss1234};
+  for (std::uint64_t seed = 0; seed < 3; ++seed) {
+    RunOutcome o;
+    o.seed = 777 + 111 * seed;
+    o.index = found[seed];
+    o.arch = "recorded by the runner";
+    o.device = "cpu";
+    o.search_wall_seconds = 50;
+    store.add_run("tas", "sss", "cifar10", o, seconds_budget(20000));
+    nas::algorithms::EpochRecord e;
+    e.derived_arch = found[seed];
+    e.arch_probabilities.assign(5, std::vector<double>(8, 0.125));
+    store.add_epoch({"tas", "sss", "cifar10", o.seed}, e);
+  }
+  RunOutcome lone;
+  lone.seed = 777;
+  lone.index = kSss1234;
+  lone.device = "cpu";
+  store.add_run("tas", "sss", "cifar100", lone, seconds_budget(40000));
+}
+
+TEST_F(ReportTest, SizeSpaceColumnsSitBesideTheTopologyOnesAndMissingAccuraciesAreSaidSo) {
+  write_experiment(shipped_checksum());
+  add_size_space_runs(dir_);
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  EXPECT_EQ(s.spaces, (std::vector<std::string>{"tss", "sss"}));
+  EXPECT_EQ(s.test_hp.at("sss"), 90);
+  const auto* tas = s.cell("tas", "sss", "cifar10");
+  ASSERT_NE(tas, nullptr);
+  EXPECT_TRUE(tas->weight_sharing);
+  // Only the run that ended on config 11 has an accuracy; the others count in no mean.
+  EXPECT_EQ(tas->at_budget.test.count, 1u);
+  EXPECT_NEAR(tas->at_budget.test.mean, kSss11Test, 1e-9);
+  EXPECT_NEAR(tas->at_budget.valid.mean, kSss11Valid, 1e-9);
+  EXPECT_EQ(tas->at_budget.valid_hps, (std::set<int>{90}));
+  // 1234 is listed with its exact cost and the number of runs that found it.
+  ASSERT_EQ(tas->unavailable.size(), 1u);
+  const auto& u = tas->unavailable.front();
+  EXPECT_EQ(u.index, kSss1234);
+  EXPECT_EQ(u.arch, "8:24:32:24:24");
+  EXPECT_EQ(u.runs, 2u);
+  const auto cost = nas::bench::sss_network_cost(nas::bench::sss_arch_at(kSss1234), 10, 32);
+  EXPECT_EQ(u.params_m, cost.params_m);
+  EXPECT_EQ(u.flops_m, cost.flops_m);
+  EXPECT_EQ(u.params_m, 0.092434);
+  EXPECT_EQ(s.cell("tas", "sss", "cifar100")->at_budget.test.count, 0u);
+  EXPECT_TRUE(s.cell("rea", "tss", "cifar10")->unavailable.empty());
+  // summary.json carries the space of every result and the unavailable configs.
+  const auto& j = s.json;
+  EXPECT_EQ(j["spaces"], nlohmann::ordered_json::array({"tss", "sss"}));
+  EXPECT_EQ(j["test_hp"]["sss"], 90);
+  bool found = false;
+  for (const auto& r : j["results"]) {
+    if (r["algorithm"] != "tas" || r["dataset"] != "cifar10") continue;
+    found = true;
+    EXPECT_EQ(r["space"], "sss");
+    EXPECT_EQ(r["at_budget"]["test"]["hp"], 90);
+    EXPECT_EQ(r["accuracy_unavailable"][0]["arch"], "8:24:32:24:24");
+    EXPECT_EQ(r["accuracy_unavailable"][0]["params_m"], 0.092434);
+    EXPECT_EQ(r["accuracy_unavailable"][0]["runs"], 2);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(j["weight_sharing"][0]["space"], "sss");
+  EXPECT_EQ(j["weight_sharing"][0]["decisions"][4], "layer-4");
+
+  nas::experiments::write_report(dir_);
+  const std::string md = read("report.md");
+  EXPECT_NE(md.find("| algorithm | tss cifar10 valid (hp 12) | tss cifar10 test (hp 200) | tss cifar100 valid (hp 12) | "
+                    "tss cifar100 test (hp 200) | sss cifar10 valid (hp 90) | sss cifar10 test (hp 90) | "
+                    "sss cifar100 valid (hp 90) | sss cifar100 test (hp 90) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| rea | 83.18 ± 2.42 | 93.36 ± 1.70 | "), std::string::npos);
+  EXPECT_NE(md.find("| tas † | — | — | — | — | 83.72 ± 0.00 (1 of 3 runs) | 85.77 ± 0.00 (1 of 3 runs) | unavailable ‡ | "
+                    "unavailable ‡ |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("## Architectures without benchmark accuracy"), std::string::npos);
+  EXPECT_NE(md.find("| tas | sss | cifar10 | `8:24:32:24:24` | 1234 | 0.092434 | 18.28479 | 2 of 3 | unavailable (no hp 90 record) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| tas | sss | cifar100 | `8:24:32:24:24` | 1234 | "), std::string::npos);
+  EXPECT_NE(md.find("NATS-sss-v1_0-50262-simple"), std::string::npos);
+  EXPECT_EQ(md.find("nan"), std::string::npos);
+  EXPECT_EQ(md.find("NaN"), std::string::npos);
+  EXPECT_NE(md.find("### tas on sss cifar10"), std::string::npos);
+  EXPECT_EQ(md.find("(hp ?)"), std::string::npos) << "a column without values names the schedule looked up";
+  EXPECT_NE(read("ws-tas-sss-cifar10-seed777-probabilities.dat").find("# layer: layer-0; widths: 8 16 24 32 40 48 56 64"),
+            std::string::npos);
 }
 
 /// The numbers of a gnuplot .dat block (`index` i: blocks are separated by two blank lines), comments left out.

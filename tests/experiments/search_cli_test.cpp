@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli_support.h"
+#include "results_support.h"
 
 namespace {
 
@@ -18,7 +19,11 @@ using nas::test::CommandResult;
 using nas::test::expect_clean_error;
 using nas::test::json_of;
 using nas::test::nas;
+using nas::test::count_runs;
+using nas::test::dump_results;
 using nas::test::TempDir;
+
+void write_file(const std::string& path, const std::string& text) { nas::test::write_text(path, text); }
 
 
 
@@ -122,54 +127,10 @@ TEST(Search, BadInputGivesOneErrorLine) {
 
 // ---- nas run ------------------------------------------------------------------------------------------
 
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
 std::string grid(int runs, const std::string& extra_algorithm = "") {
   return "name: test-grid\nspaces: [tss]\nbenchmarks: {tss: shipped}\ndatasets: [cifar10, cifar100]\nruns: " + std::to_string(runs) +
          "\nfirst_seed: 7\nbudget: nats\nalgorithms:\n  - name: random\n  - name: rea\n    config: {population: 10}\n" +
          "  - name: reinforce\n" + extra_algorithm;
-}
-
-long count_runs(const std::string& dir) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2((dir + "/results.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 1000);
-  sqlite3_stmt* stmt = nullptr;
-  long count = -1;
-  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-    count = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return count;
-}
-
-// Every stored run and trajectory, minus wall-clock times, as one comparable text.
-std::string dump_results(const std::string& dir) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2((dir + "/results.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  std::string out;
-  for (const char* sql : {"SELECT algorithm, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy, test_accuracy,"
-                          " queries, simulated_seconds, notes FROM runs ORDER BY algorithm, dataset, seed",
-                          "SELECT r.algorithm, r.dataset, r.seed, t.step, t.simulated_seconds, t.incumbent FROM trajectory t"
-                          " JOIN runs r ON r.id = t.run_id ORDER BY r.algorithm, r.dataset, r.seed, t.step"}) {
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-        const auto* text = sqlite3_column_text(stmt, c);
-        out += text != nullptr ? reinterpret_cast<const char*>(text) : "NULL";
-        out += '|';
-      }
-      out += '\n';
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
 }
 
 TEST(Run, KilledWithSigkillAndResumedGivesTheUninterruptedResults) {
