@@ -61,8 +61,9 @@ void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const
   if (!outcome.valid_accuracy) {
     const auto& hps = benchmark.hps(bench::resolve_split(dataset, bench::Split::Valid).dataset);
     if (std::find(hps.begin(), hps.end(), 12) != hps.end()) {
+      // Name hp 12 only when it has the value: an arch without any record keeps the final hp.
       outcome.valid_accuracy = benchmark.query(outcome.index, dataset, 12).valid_accuracy;
-      outcome.valid_hp = 12;
+      if (outcome.valid_accuracy) outcome.valid_hp = 12;
     }
   }
 }

@@ -45,7 +45,7 @@ void add_run_command(CLI::App& app) {
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("run", "Run an experiment grid (algorithms x datasets x seeds) into a results directory");
+  CLI::App* cmd = app.add_subcommand("run", "Run an experiment grid (algorithms x spaces x datasets x seeds) into a results directory");
   cmd->add_option("config", o->config, "Experiment YAML (see configs/experiments/)")->required();
   cmd->add_option("--out", o->out, "Results directory (resumes if it holds this experiment)")->required();
   cmd->add_option("--threads", o->threads, "Worker threads")->check(CLI::Range(1, 1024))->capture_default_str();

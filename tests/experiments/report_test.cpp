@@ -581,6 +581,29 @@ void add_size_space_runs(const std::string& dir) {
   store.add_run("tas", "sss", "cifar100", lone, seconds_budget(40000));
 }
 
+TEST(ReportedAccuracies, FallBackToHp12OnlyWhereItHasTheValue) {
+  const auto sss = nas::bench::Benchmark::open_default(nas::bench::Space::Size);
+  RunOutcome recorded;
+  recorded.index = kSss11;
+  nas::experiments::fill_reported_accuracies(recorded, nas::bench::Dataset::Cifar10, sss);
+  EXPECT_NEAR(*recorded.test_accuracy, kSss11Test, 1e-9);
+  EXPECT_NEAR(*recorded.valid_accuracy, kSss11Valid, 1e-9);
+  EXPECT_EQ(recorded.valid_hp, 90);
+  RunOutcome absent;
+  absent.index = kSss1234;
+  nas::experiments::fill_reported_accuracies(absent, nas::bench::Dataset::Cifar10, sss);
+  EXPECT_FALSE(absent.test_accuracy.has_value());
+  EXPECT_FALSE(absent.valid_accuracy.has_value());
+  EXPECT_EQ(absent.test_hp, 90);
+  EXPECT_EQ(absent.valid_hp, 90) << "no value at hp 12 either: the schedule named is the final one";
+  const auto tss = nas::bench::Benchmark::open_default(nas::bench::Space::Topology);
+  RunOutcome cell;
+  cell.index = kC;
+  nas::experiments::fill_reported_accuracies(cell, nas::bench::Dataset::Cifar10, tss);
+  EXPECT_EQ(cell.valid_hp, 12) << "the shipped tss store has validation accuracy at hp 12 only";
+  EXPECT_NEAR(*cell.valid_accuracy, kValidC, kTolerance);
+}
+
 TEST_F(ReportTest, SizeSpaceColumnsSitBesideTheTopologyOnesAndMissingAccuraciesAreSaidSo) {
   write_experiment(shipped_checksum());
   add_size_space_runs(dir_);
