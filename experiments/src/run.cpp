@@ -96,6 +96,17 @@ RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& 
   outcome.search_wall_seconds = result.search_wall_seconds;
   outcome.device = result.device;
   fill_reported_accuracies(outcome, spec.dataset, benchmark);
+  const bench::CostInfo cost = benchmark.cost(outcome.index, spec.dataset);
+  outcome.params_m = cost.params_m;
+  outcome.flops_m = cost.flops_m;
+  if (!outcome.test_accuracy) {
+    // Said plainly: with the shipped size-space data (3 configs) a weight-sharing search usually
+    // ends on a config the benchmark cannot score.
+    outcome.notes.push_back("accuracy unavailable: the benchmark has no hp-" + std::to_string(outcome.test_hp) +
+                            " test accuracy of " + outcome.arch + " (its exact cost: " + std::to_string(cost.params_m) +
+                            " M params, " + std::to_string(cost.flops_m) +
+                            " MFLOPs); import the official NATS-Bench files with `nas bench import nats` to score it");
+  }
   outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return outcome;
 }

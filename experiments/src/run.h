@@ -33,6 +33,7 @@ struct RunOutcome {
   int valid_hp = 0;                            ///< the schedule valid_accuracy is taken from
   std::optional<double> test_accuracy;         ///< seed mean at the final fidelity (hp 200 / 90)
   int test_hp = 0;
+  double params_m = 0, flops_m = 0;            ///< exact cost of the final arch on the dataset
   std::int64_t queries = 0;
   double simulated_seconds = 0;
   double wall_seconds = 0;

@@ -117,6 +117,8 @@ void add_search_command(CLI::App& app) {
       out["valid_hp"] = r.valid_hp;
       out["test_accuracy"] = experiments::json_or_null(r.test_accuracy);
       out["test_hp"] = r.test_hp;
+      out["params_m"] = r.params_m;
+      out["flops_m"] = r.flops_m;
       out["search_valid_accuracy"] = r.search_valid_accuracy;
       out["queries"] = r.queries;
       out["simulated_seconds"] = r.simulated_seconds;

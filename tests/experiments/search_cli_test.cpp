@@ -1,6 +1,8 @@
 // `nas search`, `nas run` and plugins, end to end on the shipped benchmark: the JSON contract, the
 // searchers' behaviour over many runs, resumption after kill -9, and bad input.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -85,11 +87,41 @@ TEST(Search, ListShowsEverySearcherWithItsConfig) {
       EXPECT_EQ(family.count(name), 0u) << name << " listed by a build without LibTorch";
     }
   }
+  for (const char* name : {"tas", "fbnet-v2", "tunas"}) {
+    if (NAS_WEIGHT_SHARING_BUILT) {
+      EXPECT_EQ(family[name], "weight-sharing") << name;
+      EXPECT_EQ(spaces[name], nlohmann::json::array({"sss"})) << name;
+    } else {
+      EXPECT_EQ(family.count(name), 0u) << name << " listed by a build without LibTorch";
+    }
+  }
   for (const auto& a : list["algorithms"]) {
     if (a["name"] == "rea") {
       EXPECT_EQ(a["config"][0]["key"], "population");
       EXPECT_EQ(a["config"][0]["default"], "10");
     }
+  }
+}
+
+TEST(Search, ASizeSpaceSupernetSearchOnTheShippedDataGivesCostAndSaysAccuracyIsUnavailable) {
+  const std::string images = std::string(NAS_SHARED_DATA) + "/cifar10";
+  if (!NAS_WEIGHT_SHARING_BUILT || !std::filesystem::exists(images)) GTEST_SKIP() << "needs LibTorch and CIFAR-10";
+  const auto row = json_of(nas("search --algo fbnet-v2 --space sss --dataset cifar10 --data " + images +
+                               " --torch-threads 1 --set epochs=1 --set batch_size=8 --set max_batches_per_epoch=2"
+                               " --set max_valid_batches=1 --set valid_batch_size=16 --json"));
+  const std::string arch = row["arch"];
+  EXPECT_EQ(row["space"], "sss");
+  EXPECT_EQ(row["test_hp"], 90);
+  // The exact cost of the config is always there; its accuracy only if the benchmark holds it.
+  const auto info = json_of(nas("bench info --space sss --dataset cifar10 --arch " + arch + " --json"));
+  EXPECT_EQ(row["params_m"], info["params_m"]);
+  EXPECT_EQ(row["flops_m"], info["flops_m"]);
+  if (row["index"] != 0 && row["index"] != 11 && row["index"] != 284) {
+    EXPECT_TRUE(row["test_accuracy"].is_null());
+    ASSERT_FALSE(row["notes"].empty());
+    EXPECT_NE(row["notes"].back().get<std::string>().find("accuracy unavailable: the benchmark has no hp-90 test accuracy of " + arch),
+              std::string::npos)
+        << row["notes"];
   }
 }
 

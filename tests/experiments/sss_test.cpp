@@ -483,4 +483,69 @@ TEST(NatsThirteenGrids, ListEveryBaselineOnItsSpaces) {
   }
 }
 
+TEST(NatsThirteenGrids, AllThirteenBaselinesRunThroughOneGridAndOneTable) {
+  // The shipped CIFAR-10 grid as it is, with its sss store pointed at the synthetic one, 3 seeds
+  // for the query-based searchers and 1 for the weight-sharing ones, and tiny supernet trainings on
+  // real CIFAR-10 images (2 batches of 8 in one epoch).
+  const std::string images = std::string(NAS_SHARED_DATA) + "/cifar10";
+  if (!fs::exists(images)) GTEST_SKIP() << "shared CIFAR-10 absent";
+  if (nas("list --json").out.find("\"tunas\"") == std::string::npos) GTEST_SKIP() << "built without LibTorch";
+  if (!fs::exists(kStore)) GTEST_SKIP() << "synthetic sss store absent (run through ctest)";
+  YAML::Node grid = YAML::LoadFile(std::string(NAS_SOURCE_DIR) + "/configs/experiments/nats-13-cifar10.yaml");
+  grid["benchmarks"]["sss"] = kStore;
+  grid["runs"] = 3;
+  grid["data"] = images;
+  grid["torch_threads"] = 1;
+  for (auto algorithm : grid["algorithms"]) {
+    if (!algorithm["seeds"]) continue;  // query-based
+    algorithm["seeds"] = std::vector<int>{777};
+    YAML::Node tiny;
+    tiny["epochs"] = 1;
+    tiny["batch_size"] = 8;
+    tiny["valid_batch_size"] = 16;
+    tiny["max_batches_per_epoch"] = 2;
+    tiny["max_valid_batches"] = 1;
+    const std::string name = algorithm["name"].as<std::string>();
+    if (name != "tas" && name != "fbnet-v2" && name != "tunas") {
+      tiny["channels"] = 4;
+      tiny["cells_per_stage"] = 1;
+    }
+    if (name == "setn" || name == "random-ws" || name == "enas") tiny["candidates"] = 2;
+    if (name == "enas") {
+      tiny["controller_steps"] = 1;
+      tiny["controller_samples_per_step"] = 2;
+    }
+    algorithm["config"] = tiny;
+  }
+  TempDir tmp("nats13_tiny");
+  YAML::Emitter emitter;
+  emitter << grid;
+  write_text(tmp.file("grid.yaml"), emitter.c_str());
+  const std::string out = tmp.file("out");
+  const auto summary = json_of(nas("run " + tmp.file("grid.yaml") + " --out " + out + " --threads 2"));
+  EXPECT_EQ(summary["total_runs"], 4 * 2 * 3 + 9);
+  EXPECT_EQ(query_text(out, "SELECT space, count(DISTINCT algorithm) FROM runs GROUP BY space ORDER BY space"),
+            "sss|7|\ntss|10|\n");
+
+  const nas::experiments::ReportSummary s = nas::experiments::build_report(out);
+  for (const std::string name : {"tas", "fbnet-v2", "tunas"}) {
+    const auto* cell = s.cell(name, "sss", "cifar10");
+    ASSERT_NE(cell, nullptr) << name;
+    EXPECT_EQ(s.cell(name, "tss", "cifar10"), nullptr) << name;
+    // The synthetic store covers every config, so the derived config has its hp-90 accuracy.
+    const auto& top = cell->cross_seed.top_archs.front();
+    ASSERT_TRUE(top.test_accuracy.has_value()) << name;
+    EXPECT_EQ(*top.test_accuracy, nas::test::synthetic_sss_accuracy(top.index, Dataset::Cifar10, EvalSet::OriTest, 90, 89, 777))
+        << name;
+  }
+  for (const std::string name : {"darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas"}) {
+    EXPECT_NE(s.cell(name, "tss", "cifar10"), nullptr) << name;
+    EXPECT_EQ(s.cell(name, "sss", "cifar10"), nullptr) << name;
+  }
+  ASSERT_EQ(nas("report " + out).exit_code, 0);
+  std::ifstream md_file(out + "/report.md");
+  const std::string md((std::istreambuf_iterator<char>(md_file)), std::istreambuf_iterator<char>());
+  for (const std::string row : {"| tas † | — | — | ", "| tunas † | — | — | ", "| gdas † | ", "| rea | "}) EXPECT_NE(md.find(row), std::string::npos) << row << md;
+}
+
 }  // namespace

@@ -132,9 +132,10 @@ TEST_P(WeightSharingEndToEnd, InterruptedAfterACheckpointResumesToTheSameResult)
   std::filesystem::remove(checkpoint);
 }
 
-TEST_P(WeightSharingEndToEnd, SizeSpaceWarmupLeavesAlphaAlone) {
+using SizeSpaceEndToEnd = WeightSharingEndToEnd;
+
+TEST_P(SizeSpaceEndToEnd, WarmupLeavesAlphaAlone) {
   const std::string algorithm = GetParam();
-  if (!is_size_space(algorithm)) GTEST_SKIP() << "warm-up is a size-space option";
   YAML::Node warmup;
   warmup["warmup_ratio"] = 1.0;  // every epoch warms up: random widths, no architecture step
   const SearchResult r = run(algorithm, 2, 3, "", 0, warmup);
@@ -145,14 +146,17 @@ TEST_P(WeightSharingEndToEnd, SizeSpaceWarmupLeavesAlphaAlone) {
   EXPECT_NE(trained.epochs.back().arch_probabilities, r.epochs.back().arch_probabilities);
 }
 
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllNine, WeightSharingEndToEnd,
                          ::testing::Values("darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas", "tas",
                                            "fbnet-v2", "tunas"),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+                         test_name);
+INSTANTIATE_TEST_SUITE_P(SizeSpace, SizeSpaceEndToEnd, ::testing::Values("tas", "fbnet-v2", "tunas"), test_name);
 
 TEST(WeightSharing, BadSettingsAndMissingData) {
   SearcherRegistry registry;
