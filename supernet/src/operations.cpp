@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <string>
+#include <variant>
 
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/topology_space.h"
@@ -24,6 +25,19 @@ torch::nn::BatchNorm2d make_bn(int channels, bool affine, bool track_running_sta
   return torch::nn::BatchNorm2d(
       torch::nn::BatchNorm2dOptions(channels).affine(affine).track_running_stats(track_running_stats));
 }
+
+// Conv padding options are a c10::variant (MPark's backport) up to LibTorch 2.1 and a std::variant
+// from 2.2 on, when c10/util/variant.h was deleted; c10::get_if does not exist there.
+template <typename T, typename... Ts>
+const T* variant_get_if(const std::variant<Ts...>& value) {
+  return std::get_if<T>(&value);
+}
+#if __has_include(<c10/util/variant.h>)
+template <typename T, typename... Ts>
+const T* variant_get_if(const c10::variant<Ts...>& value) {
+  return c10::get_if<T>(&value);
+}
+#endif
 
 void check_stride(int stride) {
   if (stride != 1 && stride != 2) throw Error("operation stride must be 1 or 2, got " + std::to_string(stride));
@@ -54,8 +68,8 @@ bool can_fuse_relu_conv_bn(const std::vector<ReLUConvBNImpl*>& ops) {
         options.groups() != first.groups() || options.bias() != first.bias() ||
         bn.options.affine() != ops.front()->bn()->options.affine() || bn.options.eps() != ops.front()->bn()->options.eps())
       return false;
-    const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&options.padding());
-    const auto* first_padding = c10::get_if<torch::ExpandingArray<2>>(&first.padding());
+    const auto* padding = variant_get_if<torch::ExpandingArray<2>>(options.padding());
+    const auto* first_padding = variant_get_if<torch::ExpandingArray<2>>(first.padding());
     if (padding == nullptr || first_padding == nullptr || **padding != **first_padding) return false;
     // Tracked statistics would have to be updated (training) or read (eval) per op.
     if (bn.options.track_running_stats()) return false;
@@ -88,7 +102,7 @@ torch::Tensor fused_relu_conv_bn(const std::vector<ReLUConvBNImpl*>& ops, const 
     return parts.size() == 1 ? parts.front() : torch::cat(parts);
   };
   const auto& options = ops.front()->conv()->options;
-  const auto& padding = c10::get<torch::ExpandingArray<2>>(options.padding());
+  const torch::ExpandingArray<2>& padding = *variant_get_if<torch::ExpandingArray<2>>(options.padding());
   const torch::Tensor conv = torch::conv2d(relu_x, concat(weights), concat(biases), *options.stride(), *padding,
                                            *options.dilation(), options.groups());
   return torch::batch_norm(conv, concat(gammas), concat(betas), /*running_mean=*/{}, /*running_var=*/{},
