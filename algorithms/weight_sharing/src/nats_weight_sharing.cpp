@@ -65,12 +65,8 @@ void SupernetSearcher::build(const Context& ctx) {
                                         .track_running_stats(s.track_running_stats),
                                     generator);
   net_->to(device_);
-  w_optimizer_ = std::make_unique<torch::optim::SGD>(
-      net_->weight_parameters(),
-      torch::optim::SGDOptions(s.w_lr).momentum(s.w_momentum).weight_decay(s.w_weight_decay).nesterov(s.w_nesterov));
-  a_optimizer_ = std::make_unique<torch::optim::Adam>(
-      net_->arch_parameters(),
-      torch::optim::AdamOptions(s.a_lr).betas({s.a_beta1, s.a_beta2}).weight_decay(s.a_weight_decay).eps(s.a_eps));
+  w_optimizer_ = make_weight_optimizer(net_->weight_parameters(), s);
+  a_optimizer_ = make_arch_optimizer(net_->arch_parameters(), s);
 }
 
 void SupernetSearcher::begin_epoch(int epoch, int epochs, torch::Generator& generator) {
@@ -93,47 +89,24 @@ std::vector<std::vector<double>> SupernetSearcher::arch_probabilities() const {
 }
 
 void SupernetSearcher::weight_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
-  net_->train();
-  // alpha takes no part in the weight step: leaving it out of the graph skips its gradient work.
-  net_->alpha().set_requires_grad(false);
-  w_optimizer_->zero_grad();
-  const torch::Tensor logits = net_->forward(images);
-  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-  loss.backward();
-  if (settings().w_grad_clip > 0) torch::nn::utils::clip_grad_norm_(net_->weight_parameters(), settings().w_grad_clip);
-  w_optimizer_->step();
-  net_->alpha().set_requires_grad(true);
-  stats.train_loss = loss.item<double>();
-  stats.train_accuracy = top1_accuracy(logits, labels);
+  supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, images, labels, stats);
 }
 
 void SupernetSearcher::arch_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
   net_->train();
   const torch::Tensor logits = net_->forward(images);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-  // Only alpha's gradient is needed: autograd::grad skips the weight-gradient kernels.
-  const torch::Tensor grad = torch::autograd::grad({loss}, {net_->alpha()})[0];
-  a_optimizer_->zero_grad();
-  net_->alpha().mutable_grad() = grad;
-  a_optimizer_->step();
+  supernet_arch_update(loss, net_->alpha(), *a_optimizer_);
   stats.arch_loss = loss.item<double>();
   stats.arch_accuracy = top1_accuracy(logits, labels);
 }
 
 double SupernetSearcher::evaluate_arch(const bench::TssArch& arch, const supernet::EvalBatchStream& valid,
                                        std::int64_t first, std::int64_t count) {
-  torch::NoGradGuard no_grad;
   net_->eval();
   net_->set_mode(SupernetMode::Dynamic);
   net_->set_dynamic_arch(arch);
-  if (count <= 0) count = valid.num_batches();
-  std::int64_t correct = 0, total = 0;
-  for (std::int64_t k = first; k < first + count; ++k) {
-    const auto [images, labels] = valid.batch(k);
-    correct += net_->forward(images).argmax(1).eq(labels).sum().item<std::int64_t>();
-    total += labels.size(0);
-  }
-  return total > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+  return valid_top1([this](const torch::Tensor& images) { return net_->forward(images); }, valid, first, count);
 }
 
 bench::TssArch SupernetSearcher::best_on_one_batch_each(const std::vector<bench::TssArch>& candidates,

@@ -43,12 +43,8 @@ void ChannelSearcher::build(const Context& ctx) {
                                     .track_running_stats(s.track_running_stats),
                                 generator);
   net_->to(device_);
-  w_optimizer_ = std::make_unique<torch::optim::SGD>(
-      net_->weight_parameters(),
-      torch::optim::SGDOptions(s.w_lr).momentum(s.w_momentum).weight_decay(s.w_weight_decay).nesterov(s.w_nesterov));
-  a_optimizer_ = std::make_unique<torch::optim::Adam>(
-      net_->arch_parameters(),
-      torch::optim::AdamOptions(s.a_lr).betas({s.a_beta1, s.a_beta2}).weight_decay(s.a_weight_decay).eps(s.a_eps));
+  w_optimizer_ = make_weight_optimizer(net_->weight_parameters(), s);
+  a_optimizer_ = make_arch_optimizer(net_->arch_parameters(), s);
 }
 
 void ChannelSearcher::begin_epoch(int epoch, int epochs, torch::Generator& generator) {
@@ -72,29 +68,12 @@ void ChannelSearcher::begin_epoch(int epoch, int epochs, torch::Generator& gener
 
 StepStats ChannelSearcher::train_step(const supernet::SearchBatch& batch, torch::Generator&) {
   StepStats stats;
-  net_->train();
-  {
-    // Weight step; alpha takes no part, so it stays out of the graph.
-    net_->alpha().set_requires_grad(false);
-    w_optimizer_->zero_grad();
-    const torch::Tensor logits = net_->forward(batch.train_images);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.train_labels);
-    loss.backward();
-    if (settings().w_grad_clip > 0) torch::nn::utils::clip_grad_norm_(net_->weight_parameters(), settings().w_grad_clip);
-    w_optimizer_->step();
-    net_->alpha().set_requires_grad(true);
-    stats.train_loss = loss.item<double>();
-    stats.train_accuracy = top1_accuracy(logits, batch.train_labels);
-  }
+  supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels, stats);
   if (controller_enabled_) {
     const torch::Tensor logits = net_->forward(batch.arch_images);
     const double top1 = top1_accuracy(logits, batch.arch_labels);
     const torch::Tensor loss = arch_loss(logits, batch.arch_labels, top1);
-    // Only alpha's gradient is needed: autograd::grad skips the weight-gradient kernels.
-    const torch::Tensor grad = torch::autograd::grad({loss}, {net_->alpha()})[0];
-    a_optimizer_->zero_grad();
-    net_->alpha().mutable_grad() = grad;
-    a_optimizer_->step();
+    supernet_arch_update(loss, net_->alpha(), *a_optimizer_);
     stats.arch_loss = loss.item<double>();
     stats.arch_accuracy = top1;
   } else {
@@ -111,21 +90,14 @@ StepStats ChannelSearcher::train_step(const supernet::SearchBatch& batch, torch:
 
 double ChannelSearcher::evaluate_config(const bench::SssArch& config, const supernet::EvalBatchStream& valid,
                                         std::int64_t count) {
-  torch::NoGradGuard no_grad;
   const ChannelSearchMode mode = net_->mode();
   net_->eval();
   net_->set_mode(ChannelSearchMode::Fixed);
   net_->set_fixed_config(config);
-  if (count <= 0) count = valid.num_batches();
-  std::int64_t correct = 0, total = 0;
-  for (std::int64_t k = 0; k < count; ++k) {
-    const auto [images, labels] = valid.batch(k);
-    correct += net_->forward(images).argmax(1).eq(labels).sum().item<std::int64_t>();
-    total += labels.size(0);
-  }
+  const double top1 = valid_top1([this](const torch::Tensor& images) { return net_->forward(images); }, valid, 0, count);
   net_->set_mode(mode);
   net_->train();
-  return total > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+  return top1;
 }
 
 ArchId ChannelSearcher::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,

@@ -60,6 +60,40 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
+std::unique_ptr<torch::optim::SGD> make_weight_optimizer(const std::vector<torch::Tensor>& weights,
+                                                         const WeightSharingSettings& s) {
+  return std::make_unique<torch::optim::SGD>(
+      weights, torch::optim::SGDOptions(s.w_lr).momentum(s.w_momentum).weight_decay(s.w_weight_decay).nesterov(s.w_nesterov));
+}
+
+std::unique_ptr<torch::optim::Adam> make_arch_optimizer(const std::vector<torch::Tensor>& arch_parameters,
+                                                        const WeightSharingSettings& s) {
+  return std::make_unique<torch::optim::Adam>(
+      arch_parameters,
+      torch::optim::AdamOptions(s.a_lr).betas({s.a_beta1, s.a_beta2}).weight_decay(s.a_weight_decay).eps(s.a_eps));
+}
+
+void supernet_arch_update(const torch::Tensor& loss, const torch::Tensor& alpha, torch::optim::Adam& optimizer) {
+  const torch::Tensor grad = torch::autograd::grad({loss}, {alpha})[0];
+  optimizer.zero_grad();
+  torch::Tensor parameter = alpha;
+  parameter.mutable_grad() = grad;
+  optimizer.step();
+}
+
+double valid_top1(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                  const supernet::EvalBatchStream& valid, std::int64_t first, std::int64_t count) {
+  torch::NoGradGuard no_grad;
+  if (count <= 0) count = valid.num_batches();
+  std::int64_t correct = 0, total = 0;
+  for (std::int64_t k = first; k < first + count; ++k) {
+    const auto [images, labels] = valid.batch(k);
+    correct += forward(images).argmax(1).eq(labels).sum().item<std::int64_t>();
+    total += labels.size(0);
+  }
+  return total > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
 void save_supernet_state(torch::serialize::OutputArchive& archive, const torch::nn::Module& network,
                          const std::vector<torch::Tensor>& weights, const torch::optim::SGD& w_optimizer,
                          const torch::optim::Adam& a_optimizer) {

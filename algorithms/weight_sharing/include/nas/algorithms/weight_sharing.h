@@ -16,6 +16,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -82,6 +84,41 @@ double top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels);
 double cosine_learning_rate(int epoch, int epochs, double lr, double lr_min);
 /// Sets the learning rate of every parameter group of an optimizer.
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+
+/// NATS-Bench's optimizers of a supernet search: SGD on the weights (momentum, Nesterov, weight
+/// decay) and Adam on the architecture parameters.
+std::unique_ptr<torch::optim::SGD> make_weight_optimizer(const std::vector<torch::Tensor>& weights,
+                                                         const WeightSharingSettings& settings);
+std::unique_ptr<torch::optim::Adam> make_arch_optimizer(const std::vector<torch::Tensor>& arch_parameters,
+                                                        const WeightSharingSettings& settings);
+
+/// One weight step of a supernet (TopologySupernet or SizeSupernet) in its current mode: train mode,
+/// forward, cross-entropy, backward, gradient-norm clip when grad_clip > 0, SGD step. Alpha takes no
+/// part in a weight step, so it is kept out of the graph (no gradient work for it).
+template <typename Supernet>
+void supernet_weight_step(Supernet& net, torch::optim::SGD& optimizer, double grad_clip, const torch::Tensor& images,
+                          const torch::Tensor& labels, StepStats& stats) {
+  net->train();
+  net->alpha().set_requires_grad(false);
+  optimizer.zero_grad();
+  const torch::Tensor logits = net->forward(images);
+  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+  loss.backward();
+  if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(net->weight_parameters(), grad_clip);
+  optimizer.step();
+  net->alpha().set_requires_grad(true);
+  stats.train_loss = loss.item<double>();
+  stats.train_accuracy = top1_accuracy(logits, labels);
+}
+
+/// Adam step on `alpha` from the gradient of `loss` for alpha alone: autograd::grad skips the
+/// weight-gradient kernels that loss.backward() would run and the step would discard.
+void supernet_arch_update(const torch::Tensor& loss, const torch::Tensor& alpha, torch::optim::Adam& optimizer);
+
+/// Top-1 (percent) of `forward` on valid batches [first, first + count) (count 0: every batch), without
+/// gradient; the caller sets the network's mode and eval/train state.
+double valid_top1(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                  const supernet::EvalBatchStream& valid, std::int64_t first, std::int64_t count);
 
 /// Checkpointing of a supernet's training state: the network (parameters and buffers), the weight
 /// SGD and the architecture Adam. The SGD's momentum buffers are saved by parameter position
