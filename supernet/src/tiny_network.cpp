@@ -1,6 +1,7 @@
 // NAS-Bench-201's final network for one topology cell (reference §3.2).
 #include "nas/supernet/tiny_network.h"
 
+#include <algorithm>
 #include <string>
 
 #include "nas/benchmark_api/error.h"
@@ -60,18 +61,20 @@ torch::Tensor InferCellImpl::forward(const torch::Tensor& x) {
   return nodes.back();
 }
 
-TinyNetworkImpl::TinyNetworkImpl(const bench::TssArch& cell, int num_classes, int channels, int cells_per_stage,
-                                 int in_channels)
+CellNetworkImpl::CellNetworkImpl(const char* name, const bench::TssArch& cell, int stem_channels,
+                                 const std::vector<SkeletonLayer>& layers, int num_classes, int in_channels)
     : cell_(cell), num_classes_(num_classes) {
-  if (channels <= 0 || cells_per_stage < 0 || num_classes <= 0 || in_channels <= 0) {
-    throw Error("TinyNetwork: channels, classes and input channels must be positive");
+  const bool widths_positive =
+      std::all_of(layers.begin(), layers.end(), [](const SkeletonLayer& layer) { return layer.channels > 0; });
+  if (stem_channels <= 0 || !widths_positive || num_classes <= 0 || in_channels <= 0) {
+    throw Error(std::string(name) + ": channels, classes and input channels must be positive");
   }
   stem_conv_ = register_module(
-      "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, channels, 3).padding(1).bias(false)));
-  stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(channels));
+      "stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, stem_channels, 3).padding(1).bias(false)));
+  stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(stem_channels));
   blocks_ = register_module("blocks", torch::nn::ModuleList());
-  int previous = channels;
-  for (const SkeletonLayer& layer : nas201_skeleton(channels, cells_per_stage)) {
+  int previous = stem_channels;
+  for (const SkeletonLayer& layer : layers) {
     if (layer.reduction) {
       ResNetBasicBlock block(previous, layer.channels, 2, true, true);
       blocks_->push_back(block);
@@ -87,7 +90,7 @@ TinyNetworkImpl::TinyNetworkImpl(const bench::TssArch& cell, int num_classes, in
   classifier_ = register_module("classifier", torch::nn::Linear(previous, num_classes));
 }
 
-std::pair<torch::Tensor, torch::Tensor> TinyNetworkImpl::forward_with_features(const torch::Tensor& images) {
+std::pair<torch::Tensor, torch::Tensor> CellNetworkImpl::forward_with_features(const torch::Tensor& images) {
   torch::Tensor x = stem_bn_(stem_conv_(images));
   for (auto& block : block_list_) x = block.forward(x);
   x = torch::relu(lastact_bn_(x));
@@ -96,6 +99,21 @@ std::pair<torch::Tensor, torch::Tensor> TinyNetworkImpl::forward_with_features(c
   return {features, logits};
 }
 
-torch::Tensor TinyNetworkImpl::forward(const torch::Tensor& images) { return forward_with_features(images).second; }
+torch::Tensor CellNetworkImpl::forward(const torch::Tensor& images) { return forward_with_features(images).second; }
+
+namespace {
+
+// NAS-Bench-201's layers, checked before they are computed from the stem width.
+std::vector<SkeletonLayer> tiny_network_layers(int channels, int cells_per_stage) {
+  if (channels <= 0 || cells_per_stage < 0) throw Error("TinyNetwork: channels, classes and input channels must be positive");
+  return nas201_skeleton(channels, cells_per_stage);
+}
+
+}  // namespace
+
+TinyNetworkImpl::TinyNetworkImpl(const bench::TssArch& cell, int num_classes, int channels, int cells_per_stage,
+                                 int in_channels)
+    : CellNetworkImpl("TinyNetwork", cell, channels, tiny_network_layers(channels, cells_per_stage), num_classes,
+                      in_channels) {}
 
 }  // namespace nas::supernet

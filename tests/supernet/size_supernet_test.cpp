@@ -309,7 +309,9 @@ TEST(SizeSupernet, TasPathGivesAlphaAGradientAndRecordsTwoWidths) {
   const LayerSample& last = net->last_samples()[5];
   const int width = std::max(bench::kSssCandidates[last.candidate], bench::kSssCandidates[last.second]);
   auto named = net->named_parameters();
-  if (width < 64) EXPECT_EQ(named["classifier.weight"].grad().slice(1, width).abs().max().item<float>(), 0.0f);
+  if (width < 64) {
+    EXPECT_EQ(named["classifier.weight"].grad().slice(1, width).abs().max().item<float>(), 0.0f);
+  }
 }
 
 TEST(SizeSupernet, WarmupUsesTheFullWidthWithItsProbability) {

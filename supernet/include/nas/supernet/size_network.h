@@ -17,8 +17,6 @@
 
 #include <torch/torch.h>
 
-#include <utility>
-
 #include "nas/benchmark_api/size_space.h"
 #include "nas/supernet/tiny_network.h"
 
@@ -27,24 +25,14 @@ namespace nas::supernet {
 /// The fixed cell of the size space (tss #9930) as a TssArch.
 const bench::TssArch& size_space_cell();
 
-class SizeNetworkImpl : public torch::nn::Module {
+class SizeNetworkImpl : public CellNetworkImpl {
  public:
   SizeNetworkImpl(const bench::SssArch& config, int num_classes, int in_channels = 3);
-  /// Logits [B, num_classes].
-  torch::Tensor forward(const torch::Tensor& images);
-  /// (pooled features [B, C4], logits), the pair the reference's forward returns.
-  std::pair<torch::Tensor, torch::Tensor> forward_with_features(const torch::Tensor& images);
 
   const bench::SssArch& config() const { return config_; }
 
  private:
   bench::SssArch config_;
-  torch::nn::Conv2d stem_conv_{nullptr};
-  torch::nn::BatchNorm2d stem_bn_{nullptr};
-  torch::nn::ModuleList blocks_{nullptr};
-  std::vector<torch::nn::AnyModule> block_list_;
-  torch::nn::BatchNorm2d lastact_bn_{nullptr};
-  torch::nn::Linear classifier_{nullptr};
 };
 TORCH_MODULE(SizeNetwork);
 

@@ -39,17 +39,24 @@ class InferCellImpl : public torch::nn::Module {
 };
 TORCH_MODULE(InferCell);
 
-class TinyNetworkImpl : public torch::nn::Module {
+/// The skeleton both spaces' final networks share: stem Conv3x3(in -> stem width, no bias) -> BN;
+/// then per layer either a cell of `cell` or a stride-2 ResNetBasicBlock, from the previous layer's
+/// width to its own; BN -> ReLU -> global average pool -> Linear(last width -> classes). Every BN is
+/// affine and tracks running statistics.
+class CellNetworkImpl : public torch::nn::Module {
  public:
-  TinyNetworkImpl(const bench::TssArch& cell, int num_classes, int channels = 16, int cells_per_stage = 5,
-                  int in_channels = 3);
   /// Logits [B, num_classes].
   torch::Tensor forward(const torch::Tensor& images);
-  /// (pooled features [B, 4C], logits), the pair the reference's forward returns.
+  /// (pooled features [B, last width], logits), the pair the reference's forward returns.
   std::pair<torch::Tensor, torch::Tensor> forward_with_features(const torch::Tensor& images);
 
   const bench::TssArch& cell() const { return cell_; }
   int num_classes() const { return num_classes_; }
+
+ protected:
+  /// `name` prefixes the error (nas::Error) for a non-positive width, class count or input channels.
+  CellNetworkImpl(const char* name, const bench::TssArch& cell, int stem_channels, const std::vector<SkeletonLayer>& layers,
+                  int num_classes, int in_channels);
 
  private:
   bench::TssArch cell_;
@@ -60,6 +67,12 @@ class TinyNetworkImpl : public torch::nn::Module {
   std::vector<torch::nn::AnyModule> block_list_;
   torch::nn::BatchNorm2d lastact_bn_{nullptr};
   torch::nn::Linear classifier_{nullptr};
+};
+
+class TinyNetworkImpl : public CellNetworkImpl {
+ public:
+  TinyNetworkImpl(const bench::TssArch& cell, int num_classes, int channels = 16, int cells_per_stage = 5,
+                  int in_channels = 3);
 };
 TORCH_MODULE(TinyNetwork);
 
