@@ -36,37 +36,45 @@ constexpr int kImageSize = 32;
 constexpr int kClasses = 10;
 constexpr int kThreads = 2;
 
+/// A fixed train batch and arch batch of random images and labels.
+struct RandomBatches {
+  torch::Tensor train_images, train_labels, arch_images, arch_labels;
+
+  explicit RandomBatches(torch::MemoryFormat format = torch::MemoryFormat::Contiguous) {
+    torch::Generator gen = make_cpu_generator(1);
+    train_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat).contiguous(format);
+    arch_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat).contiguous(format);
+    train_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
+    arch_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
+  }
+};
+
 struct SearchStep {
   TopologySupernet net;
   torch::optim::SGD w_optimizer;
   torch::optim::Adam a_optimizer;
-  torch::Tensor train_images, train_labels, arch_images, arch_labels;
+  RandomBatches batches;
 
   SearchStep(SupernetMode mode, bool channels_last)
       : net(TopologySupernetOptions().num_classes(kClasses).channels_last_on_cpu(channels_last), make_cpu_generator(0)),
         w_optimizer(net->weight_parameters(),
                     torch::optim::SGDOptions(0.025).momentum(0.9).nesterov(true).weight_decay(5e-4)),
         a_optimizer(net->arch_parameters(),
-                    torch::optim::AdamOptions(3e-4).betas({0.5, 0.999}).weight_decay(1e-3)) {
+                    torch::optim::AdamOptions(3e-4).betas({0.5, 0.999}).weight_decay(1e-3)),
+        batches(channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous) {
     net->set_mode(mode);
     net->set_tau(10.0);
-    torch::Generator gen = make_cpu_generator(1);
-    const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
-    train_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat).contiguous(format);
-    arch_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat).contiguous(format);
-    train_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
-    arch_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
     if (channels_last) to_channels_last(*net);
   }
 
   void run(bool arch_backward) {
     w_optimizer.zero_grad();
-    torch::nn::functional::cross_entropy(net->forward(train_images), train_labels).backward();
+    torch::nn::functional::cross_entropy(net->forward(batches.train_images), batches.train_labels).backward();
     torch::nn::utils::clip_grad_norm_(net->weight_parameters(), 5.0);
     w_optimizer.step();
 
     a_optimizer.zero_grad();
-    const torch::Tensor arch_loss = torch::nn::functional::cross_entropy(net->forward(arch_images), arch_labels);
+    const torch::Tensor arch_loss = torch::nn::functional::cross_entropy(net->forward(batches.arch_images), batches.arch_labels);
     if (arch_backward) {
       net->backward_arch(arch_loss);
     } else {
@@ -106,37 +114,33 @@ struct SizeSearchStep {
   SizeSupernet net;
   torch::optim::SGD w_optimizer;
   torch::optim::Adam a_optimizer;
-  torch::Tensor train_images, train_labels, arch_images, arch_labels;
+  RandomBatches batches;
 
   explicit SizeSearchStep(ChannelSearchMode mode)
       : net(SizeSupernetOptions().num_classes(kClasses), make_cpu_generator(0)),
         w_optimizer(net->weight_parameters(),
                     torch::optim::SGDOptions(0.025).momentum(0.9).nesterov(true).weight_decay(5e-4)),
         a_optimizer(net->arch_parameters(),
-                    torch::optim::AdamOptions(3e-4).betas({0.5, 0.999}).weight_decay(1e-3)) {
+                    torch::optim::AdamOptions(3e-4).betas({0.5, 0.999}).weight_decay(1e-3)),
+        batches() {
     net->set_mode(mode);
     net->set_tau(10.0);
-    torch::Generator gen = make_cpu_generator(1);
-    train_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat);
-    arch_images = torch::randn({kBatch, 3, kImageSize, kImageSize}, gen, torch::kFloat);
-    train_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
-    arch_labels = torch::randint(0, kClasses, {kBatch}, gen, torch::kLong);
   }
 
   void run() {
     net->alpha().set_requires_grad(false);
     w_optimizer.zero_grad();
-    torch::nn::functional::cross_entropy(net->forward(train_images), train_labels).backward();
+    torch::nn::functional::cross_entropy(net->forward(batches.train_images), batches.train_labels).backward();
     w_optimizer.step();
     net->alpha().set_requires_grad(true);
 
-    const torch::Tensor logits = net->forward(arch_images);
+    const torch::Tensor logits = net->forward(batches.arch_images);
     torch::Tensor loss;
     if (net->mode() == ChannelSearchMode::MaskRl) {
-      const double top1 = logits.argmax(1).eq(arch_labels).to(torch::kDouble).mean().item<double>() * 100;
+      const double top1 = logits.argmax(1).eq(batches.arch_labels).to(torch::kDouble).mean().item<double>() * 100;
       loss = -(top1 - 10.0) * net->last_log_prob();
     } else {
-      loss = torch::nn::functional::cross_entropy(logits, arch_labels);
+      loss = torch::nn::functional::cross_entropy(logits, batches.arch_labels);
     }
     const torch::Tensor grad = torch::autograd::grad({loss}, {net->alpha()})[0];
     a_optimizer.zero_grad();

@@ -2,10 +2,15 @@
 // comparable text (wall-clock times left out), to check that resumed experiments are exact.
 #pragma once
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace nas::test {
 
@@ -27,6 +32,26 @@ inline long count_runs(const std::string& dir) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return count;
+}
+
+/// Starts `nas run CONFIG --out OUT --threads 1` (NAS_EXECUTABLE), kills it with SIGKILL as soon as
+/// its store holds a run, and says whether it was killed (false: it finished before).
+inline bool run_killed_after_first_stored_run(const std::string& config, const std::string& out) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::execl(NAS_EXECUTABLE, NAS_EXECUTABLE, "run", config.c_str(), "--out", out.c_str(), "--threads", "1",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  long stored = 0;
+  for (int i = 0; i < 4000 && stored <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    stored = count_runs(out);
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFSIGNALED(status);
 }
 
 /// The rows of a query, '|'-separated, one line each.

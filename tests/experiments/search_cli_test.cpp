@@ -3,14 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <signal.h>
 #include <sqlite3.h>
 
-#include <chrono>
 #include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "cli_support.h"
 #include "results_support.h"
@@ -175,21 +172,7 @@ TEST(Run, KilledWithSigkillAndResumedGivesTheUninterruptedResults) {
 
   // Start the same experiment, kill -9 it as soon as some runs are stored, then resume.
   const std::string out = tmp.file("interrupted");
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::execl(NAS_EXECUTABLE, NAS_EXECUTABLE, "run", config.c_str(), "--out", out.c_str(), "--threads", "1",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  long stored = 0;
-  for (int i = 0; i < 4000 && stored <= 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    stored = count_runs(out);
-  }
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  ASSERT_TRUE(nas::test::run_killed_after_first_stored_run(config, out)) << "the run finished before it could be killed";
   const long after_kill = count_runs(out);
   EXPECT_GT(after_kill, 0);
   EXPECT_LT(after_kill, 2400);

@@ -5,17 +5,14 @@
 // REA and REINFORCE apart from random search, one report with the sss columns beside the tss ones,
 // exact resumption, the coverage check on a store that lacks search data, and bad grids.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
 #include "cli_support.h"
 #include "nas/algorithms/basic_searchers.h"
@@ -309,21 +306,7 @@ TEST_F(TwoSpaceGrid, KilledWithSigkillAndResumedGivesTheUninterruptedResults) {
   ASSERT_EQ(reference["executed"], 1200);
 
   const std::string out = tmp.file("interrupted");
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::execl(NAS_EXECUTABLE, NAS_EXECUTABLE, "run", config.c_str(), "--out", out.c_str(), "--threads", "1",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  long stored = 0;
-  for (int i = 0; i < 4000 && stored <= 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    stored = count_runs(out);
-  }
-  ::kill(child, SIGKILL);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  ASSERT_TRUE(nas::test::run_killed_after_first_stored_run(config, out)) << "the run finished before it could be killed";
   const long after_kill = count_runs(out);
   EXPECT_GT(after_kill, 0);
   EXPECT_LT(after_kill, 1200);
