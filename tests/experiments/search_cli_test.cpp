@@ -21,8 +21,7 @@ using nas::test::nas;
 using nas::test::count_runs;
 using nas::test::dump_results;
 using nas::test::TempDir;
-
-void write_file(const std::string& path, const std::string& text) { nas::test::write_text(path, text); }
+using nas::test::write_text;
 
 
 
@@ -165,7 +164,7 @@ std::string grid(int runs, const std::string& extra_algorithm = "") {
 TEST(Run, KilledWithSigkillAndResumedGivesTheUninterruptedResults) {
   TempDir tmp("run_resume");
   const std::string config = tmp.file("grid.yaml");
-  write_file(config, grid(400));
+  write_text(config, grid(400));
   const auto reference = json_of(nas("run " + config + " --out " + tmp.file("reference") + " --threads 2"));
   EXPECT_EQ(reference["total_runs"], 2400);
   EXPECT_EQ(reference["executed"], 2400);
@@ -191,11 +190,11 @@ TEST(Run, KilledWithSigkillAndResumedGivesTheUninterruptedResults) {
 TEST(Run, ADifferentConfigInTheSameDirectoryIsRefusedAndResultsStayUntouched) {
   TempDir tmp("run_mismatch");
   const std::string config = tmp.file("grid.yaml");
-  write_file(config, grid(3));
+  write_text(config, grid(3));
   json_of(nas("run " + config + " --out " + tmp.file("out")));
   const std::string before = dump_results(tmp.file("out"));
   const std::string other = tmp.file("other.yaml");
-  write_file(other, grid(4));
+  write_text(other, grid(4));
   expect_clean_error("run " + other + " --out " + tmp.file("out"), "holds results of a different experiment config");
   EXPECT_EQ(dump_results(tmp.file("out")), before);
 }
@@ -203,7 +202,7 @@ TEST(Run, ADifferentConfigInTheSameDirectoryIsRefusedAndResultsStayUntouched) {
 TEST(Run, PluginsRunInsideTheGrid) {
   TempDir tmp("run_plugin");
   const std::string config = tmp.file("grid.yaml");
-  write_file(config, std::string("name: p\nspaces: [tss]\ndatasets: [cifar10]\nruns: 4\nbudget: {queries: 50}\nplugins: [") +
+  write_text(config, std::string("name: p\nspaces: [tss]\ndatasets: [cifar10]\nruns: 4\nbudget: {queries: 50}\nplugins: [") +
                          NAS_LOCAL_SEARCH_PLUGIN + "]\nalgorithms:\n  - name: local-search\n  - name: rea\n");
   const auto report = json_of(nas("run " + config + " --out " + tmp.file("out")));
   EXPECT_EQ(report["executed"], 8);
@@ -213,7 +212,7 @@ TEST(Run, BadExperimentFilesGiveOneErrorLine) {
   TempDir tmp("run_bad");
   auto check = [&](const std::string& text, const std::string& fragment) {
     const std::string path = tmp.file("bad.yaml");
-    write_file(path, text);
+    write_text(path, text);
     expect_clean_error("run " + path + " --out " + tmp.file("out"), fragment);
   };
   check(grid(2) + "colour: blue\n", "unknown key 'colour'");
