@@ -251,8 +251,7 @@ std::uint32_t Benchmark::searchable_archs(Dataset dataset, int hp) const {
   hp = resolve_hp(hp);
   const Dataset key = dataset == Dataset::Cifar10 ? Dataset::Cifar10Valid : dataset;
   const std::lock_guard<std::mutex> lock(searchable_counts_->mutex);
-  const auto [it, inserted] = searchable_counts_->counts.try_emplace({key, hp}, 0);
-  if (!inserted) return it->second;
+  if (const auto it = searchable_counts_->counts.find({key, hp}); it != searchable_counts_->counts.end()) return it->second;
   // An arch is searchable when any trial (or the stored mean) has a last-epoch accuracy in a set
   // simulate_train_eval reads; scanning those few columns once is a few milliseconds.
   std::vector<bool> found(size(), false);
@@ -264,8 +263,10 @@ std::uint32_t Benchmark::searchable_archs(Dataset dataset, int hp) const {
       if (!found[arch] && !std::isnan(column.value(arch))) found[arch] = true;
     }
   }
-  it->second = static_cast<std::uint32_t>(std::count(found.begin(), found.end(), true));
-  return it->second;
+  // Remembered only once counted: a damaged column throws above and is not cached as "0 archs".
+  const auto count = static_cast<std::uint32_t>(std::count(found.begin(), found.end(), true));
+  searchable_counts_->counts.emplace(std::make_pair(key, hp), count);
+  return count;
 }
 
 Benchmark::Best Benchmark::find_best(Dataset dataset, Split split, int hp, std::optional<double> max_flops_m,

@@ -1,16 +1,10 @@
 // The memory-mapped columnar benchmark store: reader (Store, Column) and writer (StoreWriter).
 #include "nas/benchmark_api/store.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <set>
@@ -26,9 +20,9 @@ namespace {
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the store format is little-endian");
 
 constexpr char kMagic[8] = {'N', 'A', 'S', 'B', 'E', 'N', 'C', 'H'};
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;
 constexpr std::size_t kHeaderBytes = 64;
-constexpr std::size_t kDirectoryEntryBytes = 40;
+constexpr std::size_t kDirectoryEntryBytes = 48;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Header {
@@ -38,7 +32,7 @@ struct Header {
   std::uint32_t num_columns = 0;
   std::uint64_t directory_offset = 0;
   std::uint64_t directory_bytes = 0;
-  std::uint64_t payload_checksum = 0;
+  std::uint64_t reserved = 0;
   std::uint64_t directory_checksum = 0;
   std::uint64_t file_size = 0;
 };
@@ -51,6 +45,7 @@ struct DirectoryEntry {
   std::uint32_t sparse;
   std::uint64_t indices_offset;
   std::uint64_t values_offset;
+  std::uint64_t checksum;  // FNV-1a-64 of the column's bytes (indices + padding + values)
 };
 
 template <typename T>
@@ -73,7 +68,7 @@ std::string encode_header(const Header& h) {
   put(out, h.num_columns);
   put(out, h.directory_offset);
   put(out, h.directory_bytes);
-  put(out, h.payload_checksum);
+  put(out, h.reserved);
   put(out, h.directory_checksum);
   put(out, h.file_size);
   out.resize(kHeaderBytes, '\0');
@@ -88,7 +83,7 @@ Header decode_header(const std::uint8_t* p) {
   h.num_columns = get<std::uint32_t>(p + 20);
   h.directory_offset = get<std::uint64_t>(p + 24);
   h.directory_bytes = get<std::uint64_t>(p + 32);
-  h.payload_checksum = get<std::uint64_t>(p + 40);
+  h.reserved = get<std::uint64_t>(p + 40);
   h.directory_checksum = get<std::uint64_t>(p + 48);
   h.file_size = get<std::uint64_t>(p + 56);
   return h;
@@ -107,6 +102,7 @@ void encode_entry(std::string& out, const DirectoryEntry& e) {
   put(out, std::uint32_t{0});  // reserved
   put(out, e.indices_offset);
   put(out, e.values_offset);
+  put(out, e.checksum);
 }
 
 DirectoryEntry decode_entry(const std::uint8_t* p) {
@@ -122,6 +118,7 @@ DirectoryEntry decode_entry(const std::uint8_t* p) {
   e.sparse = get<std::uint32_t>(p + 16);
   e.indices_offset = get<std::uint64_t>(p + 24);
   e.values_offset = get<std::uint64_t>(p + 32);
+  e.checksum = get<std::uint64_t>(p + 40);
   return e;
 }
 
@@ -181,12 +178,12 @@ bool Column::stores_epoch(int epoch) const {
 }
 
 double Column::value(std::uint32_t arch, int epoch) const {
+  const Data& data = this->data();
   std::size_t row = arch;
-  if (sparse_indices_ != nullptr) {
-    const std::uint32_t* end = sparse_indices_ + num_rows_;
-    const std::uint32_t* it = std::lower_bound(sparse_indices_, end, arch);
-    if (it == end || *it != arch) return kNaN;
-    row = static_cast<std::size_t>(it - sparse_indices_);
+  if (sparse_) {
+    const auto it = std::lower_bound(data.indices.begin(), data.indices.end(), arch);
+    if (it == data.indices.end() || *it != arch) return kNaN;
+    row = static_cast<std::size_t>(it - data.indices.begin());
   } else if (arch >= num_rows_) {
     return kNaN;
   }
@@ -200,7 +197,41 @@ double Column::value(std::uint32_t arch, int epoch) const {
   } else if (epoch < -1 || epoch >= key_.hp) {
     return kNaN;
   }
-  return values_[row * num_epochs_ + static_cast<std::size_t>(slot)];
+  return data.values[row * num_epochs_ + static_cast<std::size_t>(slot)];
+}
+
+void Column::load() const { (void)data(); }
+
+std::unique_ptr<Column::Data> Column::read_and_check() const {
+  const std::string& path = source_->file.path();
+  auto damaged = [&](const std::string& what) {
+    corrupt(path, "column " + key_.describe() + " " + what + " (the file was modified or damaged; re-import it)");
+  };
+  std::string bytes(static_cast<std::size_t>(bytes_), '\0');
+  source_->file.read_at(offset_, bytes.data(), bytes.size());
+  if (fnv1a64(bytes.data(), bytes.size()) != checksum_) damaged("fails its checksum");
+  auto data = std::make_unique<Data>();
+  std::size_t values_at = 0;
+  if (sparse_) {
+    data->indices.resize(num_rows_);
+    std::memcpy(data->indices.data(), bytes.data(), num_rows_ * sizeof(std::uint32_t));
+    for (std::size_t i = 0; i < data->indices.size(); ++i) {
+      if (data->indices[i] >= source_->num_archs) damaged("has an arch index out of range");
+      if (i > 0 && data->indices[i] <= data->indices[i - 1]) damaged("has unsorted arch indices");
+    }
+    values_at = padded8(num_rows_ * sizeof(std::uint32_t));
+  }
+  data->values.resize(static_cast<std::size_t>(num_rows_) * num_epochs_);
+  std::memcpy(data->values.data(), bytes.data() + values_at, data->values.size() * sizeof(double));
+  return data;
+}
+
+const Column::Data& Column::load_data() const {
+  const std::lock_guard<std::mutex> lock(const_cast<StoreSource*>(source_)->mutex);
+  if (const Data* loaded = data_.load(std::memory_order_acquire)) return *loaded;
+  owned_ = read_and_check();
+  data_.store(owned_.get(), std::memory_order_release);
+  return *owned_;
 }
 
 // ---- Store ------------------------------------------------------------------------------------------
@@ -208,31 +239,23 @@ double Column::value(std::uint32_t arch, int epoch) const {
 Store Store::open(const std::string& path) {
   Store store;
   store.path_ = path;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open benchmark store " + path + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error("benchmark store " + path + " is not a regular file");
-  }
-  const auto size = static_cast<std::size_t>(st.st_size);
+  store.contents_ = std::make_unique<Contents>();
+  StoreSource& source = store.contents_->source;
+  source.file = RegularFile::open(path, "benchmark store");
+  const std::uint64_t size = source.file.size();
   if (size < kHeaderBytes) {
-    ::close(fd);
     throw Error("benchmark store " + path + " is truncated or not a store (" + std::to_string(size) + " bytes)");
   }
-  void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (mapped == MAP_FAILED) throw Error("cannot map benchmark store " + path + ": " + std::strerror(errno));
-  store.data_ = static_cast<const std::uint8_t*>(mapped);
-  store.size_ = size;
-
-  if (std::memcmp(store.data_, kMagic, sizeof(kMagic)) != 0) {
+  std::uint8_t header[kHeaderBytes];
+  source.file.read_at(0, header, kHeaderBytes);
+  if (std::memcmp(header, kMagic, sizeof(kMagic)) != 0) {
     throw Error("file " + path + " is not a nas benchmark store (bad magic; import official files with `nas bench import`)");
   }
-  const Header h = decode_header(store.data_);
+  const Header h = decode_header(header);
   if (h.version != kFormatVersion) {
     throw Error("benchmark store " + path + " has format version " + std::to_string(h.version) + ", this nas reads version " +
-                std::to_string(kFormatVersion));
+                std::to_string(kFormatVersion) +
+                (h.version < kFormatVersion ? " (it checksums every column): rebuild it with `nas bench import`" : ""));
   }
   if (h.file_size != size) {
     corrupt(path, "size is " + std::to_string(size) + " bytes, header says " + std::to_string(h.file_size) +
@@ -242,14 +265,15 @@ Store Store::open(const std::string& path) {
   store.space_ = static_cast<Space>(h.space);
   if (h.num_archs != space_num_archs(store.space_)) corrupt(path, "wrong number of archs " + std::to_string(h.num_archs));
   store.num_archs_ = h.num_archs;
+  source.num_archs = h.num_archs;
   if (h.directory_offset < kHeaderBytes || h.directory_offset > size || h.directory_bytes > size - h.directory_offset ||
       h.directory_offset % 8 != 0) {
     corrupt(path, "directory lies outside the file");
   }
-  const std::uint8_t* dir = store.data_ + h.directory_offset;
+  std::string directory(static_cast<std::size_t>(h.directory_bytes), '\0');
+  source.file.read_at(h.directory_offset, directory.data(), directory.size());
+  const auto* dir = reinterpret_cast<const std::uint8_t*>(directory.data());
   if (fnv1a64(dir, h.directory_bytes) != h.directory_checksum) corrupt(path, "directory checksum mismatch");
-  store.payload_checksum_ = h.payload_checksum;
-  store.payload_end_ = h.directory_offset;
 
   // Directory: u32 description length, description, padding to 8, then the entries.
   if (h.directory_bytes < 4) corrupt(path, "directory too short");
@@ -261,43 +285,51 @@ Store Store::open(const std::string& path) {
       (h.directory_bytes - entries_start) != static_cast<std::uint64_t>(h.num_columns) * kDirectoryEntryBytes) {
     corrupt(path, "directory size does not match its column count");
   }
-  store.columns_.reserve(h.num_columns);
+  store.data_checksum_ = fnv1a64(dir + entries_start, h.directory_bytes - entries_start);
+  const std::uint64_t payload_end = h.directory_offset;
   for (std::uint32_t i = 0; i < h.num_columns; ++i) {
     const DirectoryEntry e = decode_entry(dir + entries_start + static_cast<std::size_t>(i) * kDirectoryEntryBytes);
+    const std::string which = "column " + std::to_string(i);
     if (e.dataset >= kNumDatasets || e.set >= kNumEvalSets || e.quantity >= kNumQuantities || e.hp == 0 ||
         e.num_epochs == 0 || (e.num_epochs != 1 && e.num_epochs != e.hp) || e.num_rows > h.num_archs ||
-        (e.sparse == 0 && e.num_rows != h.num_archs) || e.sparse > 1) {
-      corrupt(path, "column " + std::to_string(i) + " has an invalid description");
+        (e.sparse == 0 && e.num_rows != h.num_archs) || e.sparse > 1 ||
+        (e.flags & ~(kColumnEstimated | kColumnConstantPerEpoch)) != 0) {
+      corrupt(path, which + " has an invalid description");
     }
+    if (e.seed < kMeanSeed) corrupt(path, which + " has trial seed " + std::to_string(e.seed) + " (neither a seed nor the mean)");
     const std::uint64_t values_bytes = static_cast<std::uint64_t>(e.num_rows) * e.num_epochs * sizeof(double);
-    if (e.values_offset % 8 != 0 || e.values_offset < kHeaderBytes || e.values_offset > h.directory_offset ||
-        values_bytes > h.directory_offset - e.values_offset) {
-      corrupt(path, "column " + std::to_string(i) + " values lie outside the payload");
+    if (e.values_offset % 8 != 0 || e.values_offset < kHeaderBytes || e.values_offset > payload_end ||
+        values_bytes > payload_end - e.values_offset) {
+      corrupt(path, which + " values lie outside the payload");
     }
-    Column column;
+    std::uint64_t offset = e.values_offset;
+    if (e.sparse != 0) {
+      const std::uint64_t index_bytes = padded8(static_cast<std::size_t>(e.num_rows) * sizeof(std::uint32_t));
+      if (e.indices_offset % 8 != 0 || e.indices_offset < kHeaderBytes || e.indices_offset + index_bytes != e.values_offset) {
+        corrupt(path, which + " index does not precede its values");
+      }
+      offset = e.indices_offset;
+    }
+    store.contents_->columns.emplace_back();
+    Column& column = store.contents_->columns.back();
     column.key_ = ColumnKey{static_cast<Dataset>(e.dataset), static_cast<EvalSet>(e.set),
                             static_cast<Quantity>(e.quantity), e.hp, e.seed};
     column.flags_ = e.flags;
     column.num_epochs_ = e.num_epochs;
     column.num_rows_ = e.num_rows;
-    column.values_ = reinterpret_cast<const double*>(store.data_ + e.values_offset);
-    if (e.sparse != 0) {
-      const std::uint64_t index_bytes = static_cast<std::uint64_t>(e.num_rows) * sizeof(std::uint32_t);
-      if (e.indices_offset % 4 != 0 || e.indices_offset < kHeaderBytes || e.indices_offset > h.directory_offset ||
-          index_bytes > h.directory_offset - e.indices_offset) {
-        corrupt(path, "column " + std::to_string(i) + " index lies outside the payload");
-      }
-      column.sparse_indices_ = reinterpret_cast<const std::uint32_t*>(store.data_ + e.indices_offset);
-    }
-    if (!store.column_by_key_.emplace(column.key_.packed(), store.columns_.size()).second) {
+    column.sparse_ = e.sparse != 0;
+    column.offset_ = offset;
+    column.bytes_ = e.values_offset + values_bytes - offset;
+    column.checksum_ = e.checksum;
+    column.source_ = &source;
+    if (!store.column_by_key_.emplace(column.key_.packed(), &column).second) {
       corrupt(path, "duplicate column " + column.key_.describe());
     }
-    store.columns_.push_back(column);
   }
   // Index the schedules and trial seeds once, so queries never scan the directory.
   std::map<std::pair<int, int>, std::set<std::int32_t>> seeds;
   std::array<std::set<int>, kNumDatasets> hps;
-  for (const Column& c : store.columns_) {
+  for (const Column& c : store.contents_->columns) {
     hps[static_cast<int>(c.key().dataset)].insert(c.key().hp);
     if (c.key().seed != kMeanSeed) seeds[{static_cast<int>(c.key().dataset), c.key().hp}].insert(c.key().seed);
   }
@@ -306,37 +338,9 @@ Store Store::open(const std::string& path) {
   return store;
 }
 
-Store::Store(Store&& other) noexcept { *this = std::move(other); }
-
-Store& Store::operator=(Store&& other) noexcept {
-  if (this != &other) {
-    unmap();
-    path_ = std::move(other.path_);
-    data_ = std::exchange(other.data_, nullptr);
-    size_ = std::exchange(other.size_, 0);
-    space_ = other.space_;
-    num_archs_ = other.num_archs_;
-    payload_checksum_ = other.payload_checksum_;
-    payload_end_ = other.payload_end_;
-    description_ = std::move(other.description_);
-    columns_ = std::move(other.columns_);
-    column_by_key_ = std::move(other.column_by_key_);
-    hps_ = std::move(other.hps_);
-    seeds_ = std::move(other.seeds_);
-  }
-  return *this;
-}
-
-Store::~Store() { unmap(); }
-
-void Store::unmap() noexcept {
-  if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
-  data_ = nullptr;
-}
-
 const Column* Store::find(const ColumnKey& key) const {
   const auto it = column_by_key_.find(key.packed());
-  return it == column_by_key_.end() ? nullptr : &columns_[it->second];
+  return it == column_by_key_.end() ? nullptr : it->second;
 }
 
 const std::vector<std::int32_t>& Store::seeds(Dataset dataset, int hp) const {
@@ -346,8 +350,8 @@ const std::vector<std::int32_t>& Store::seeds(Dataset dataset, int hp) const {
 }
 
 void Store::verify() const {
-  const std::uint64_t actual = fnv1a64(data_ + kHeaderBytes, payload_end_ - kHeaderBytes);
-  if (actual != payload_checksum_) corrupt(path_, "payload checksum mismatch (the data was modified or damaged)");
+  // Re-reads even the columns already in memory: verify() checks the file as it is now.
+  for (const Column& column : contents_->columns) (void)column.read_and_check();
 }
 
 // ---- StoreWriter ------------------------------------------------------------------------------------
@@ -416,18 +420,13 @@ void StoreWriter::for_each_row(const PendingColumn& column, bool curve,
 }
 
 void StoreWriter::write(const std::string& path) const {
-  const std::string temporary = path + ".tmp";
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error("cannot write " + temporary + ": " + std::strerror(errno));
-
+  AtomicFile out(path, "benchmark store");
   std::uint64_t offset = 0;
-  std::uint64_t payload_checksum = 0xcbf29ce484222325ULL;
-  auto emit = [&](const std::string& bytes, bool payload) {
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (payload) payload_checksum = fnv1a64(bytes.data(), bytes.size(), payload_checksum);
+  auto emit = [&](const std::string& bytes) {
+    out.write(bytes.data(), bytes.size());
     offset += bytes.size();
   };
-  emit(std::string(kHeaderBytes, '\0'), false);
+  emit(std::string(kHeaderBytes, '\0'));
 
   std::string directory;
   put(directory, static_cast<std::uint32_t>(description_.size()));
@@ -477,7 +476,8 @@ void StoreWriter::write(const std::string& path) const {
         for (double v : missing) put(bytes, v);
       }
     }
-    emit(bytes, true);
+    e.checksum = fnv1a64(bytes.data(), bytes.size());
+    emit(bytes);
     encode_entry(directory, e);
   }
 
@@ -487,18 +487,12 @@ void StoreWriter::write(const std::string& path) const {
   h.num_columns = static_cast<std::uint32_t>(columns_.size());
   h.directory_offset = offset;
   h.directory_bytes = directory.size();
-  h.payload_checksum = payload_checksum;
   h.directory_checksum = fnv1a64(directory.data(), directory.size());
-  emit(directory, false);
+  emit(directory);
   h.file_size = offset;
-  out.seekp(0);
   const std::string header = encode_header(h);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out.close();
-  if (!out) throw Error("cannot write " + temporary + ": " + std::strerror(errno));
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    throw Error("cannot move " + temporary + " to " + path + ": " + std::strerror(errno));
-  }
+  out.write_at(0, header.data(), header.size());
+  out.commit();
 }
 
 }  // namespace nas::bench

@@ -68,6 +68,21 @@ void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const
   }
 }
 
+std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec,
+                                                              const algorithms::SearcherRegistry& registry,
+                                                              bench::Space space) {
+  YAML::Emitter config;
+  config << registry.get(spec.algorithm).resolve(spec.config);
+  return {{"algorithm", spec.algorithm},
+          {"space", std::string(bench::space_name(space))},
+          {"dataset", std::string(bench::dataset_name(spec.dataset))},
+          {"seed", std::to_string(spec.seed)},
+          {"config", config.c_str()},
+          {"device", spec.environment.device},
+          {"torch_threads", std::to_string(spec.environment.threads)},
+          {"nas_version", std::string(bench::nas_version())}};
+}
+
 RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
                        const bench::Benchmark& benchmark, const bench::SearchSpace& space,
                        algorithms::SearchCallbacks* callbacks) {
@@ -79,6 +94,7 @@ RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& 
   task.dataset = spec.dataset;
   task.budget = spec.budget;
   task.environment = spec.environment;
+  task.environment.run_identity = run_identity(spec, registry, space.space());
   Rng rng(spec.seed);
   algorithms::SearchCallbacks no_callbacks;
   algorithms::SearchResult result = searcher->search(task, rng, callbacks != nullptr ? *callbacks : no_callbacks);

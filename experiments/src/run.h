@@ -61,6 +61,12 @@ std::string config_dir();
 /// `--set key=value` overrides applied on top.
 YAML::Node algorithm_config(const std::string& name, const std::vector<std::string>& overrides);
 
+/// The identity of a run (algorithm, space, dataset, seed, resolved config, device, torch threads,
+/// nas version) that its checkpoints carry (TrainingEnvironment::run_identity).
+std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec,
+                                                              const algorithms::SearcherRegistry& registry,
+                                                              bench::Space space);
+
 /// Runs one search. Throws nas::Error for an unknown algorithm, bad config or unusable budget.
 RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
                        const bench::Benchmark& benchmark, const bench::SearchSpace& space,

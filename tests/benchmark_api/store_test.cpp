@@ -1,13 +1,19 @@
 // The columnar store: write/read round trips, layouts, epoch semantics and damaged files.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/store.h"
+#include "store_image.h"
 
 namespace nas::bench {
 namespace {
@@ -164,7 +170,7 @@ void expect_open_error(const std::string& file, const std::string& fragment) {
 
 TEST_F(StoreTest, DamagedFilesGiveClearErrors) {
   const std::string good = read_bytes(write_sample());
-  expect_open_error(path("absent.nasbench"), "cannot open");
+  expect_open_error(path("absent.nasbench"), "cannot read");
 
   write_bytes(path("empty"), "");
   expect_open_error(path("empty"), "truncated");
@@ -184,14 +190,130 @@ TEST_F(StoreTest, DamagedFilesGiveClearErrors) {
   write_bytes(path("dir"), bad_directory);
   expect_open_error(path("dir"), "directory checksum");
 
-  std::string bad_payload = good;
-  bad_payload[200] ^= 0x01;
-  write_bytes(path("payload"), bad_payload);
-  const Store store = Store::open(path("payload"));  // payload damage is found by verify()
-  EXPECT_THROW(store.verify(), nas::Error);
 
   fs::create_directories(path("a_directory"));
   expect_open_error(path("a_directory"), "not a regular file");
+}
+
+// The bytes of the dense column's value for `arch` in the sample store (its first column, at offset 64).
+std::size_t dense_value_offset(std::uint32_t arch) { return 64 + arch * sizeof(double); }
+
+void expect_error_containing(const std::function<void()>& action, const std::string& fragment) {
+  try {
+    action();
+    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
+  } catch (const nas::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+const ColumnKey kDense{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 90, kMeanSeed};
+const ColumnKey kCurve{Dataset::Cifar100, EvalSet::XValid, Quantity::Loss, 12, 777};
+
+TEST_F(StoreTest, AChangedValueIsNeverServed) {
+  std::string bytes = read_bytes(write_sample());
+  {
+    const Store intact = Store::open(path("sample.nasbench"));
+    ASSERT_DOUBLE_EQ(intact.find(kDense)->value(1234), 1.234);
+  }
+  // One float changed, every checksum left as written: opening stays cheap (it reads the
+  // directory only), but the column refuses to serve any value, and verify() names it.
+  double changed = 9.99;
+  std::memcpy(bytes.data() + dense_value_offset(1234), &changed, sizeof changed);
+  write_bytes(path("changed"), bytes);
+  const Store store = Store::open(path("changed"));
+  const Column* dense = store.find(kDense);
+  ASSERT_NE(dense, nullptr);
+  expect_error_containing([&] { (void)dense->value(0); }, "fails its checksum");
+  expect_error_containing([&] { (void)dense->value(1234); }, "cifar10/ori-test/accuracy hp 90 mean");
+  expect_error_containing([&] { store.verify(); }, "fails its checksum");
+  // The untouched columns still answer.
+  EXPECT_DOUBLE_EQ(store.find(kCurve)->value(5, 0), 2.0);
+}
+
+TEST_F(StoreTest, TheDataChecksumChangesWithTheDataAndIsCheckedAtOpen) {
+  std::string bytes = read_bytes(write_sample());
+  const std::uint64_t original = Store::open(path("sample.nasbench")).checksum();
+  // Resealed after a change (as an importer writing other data would): another data checksum.
+  double changed = 9.99;
+  std::memcpy(bytes.data() + dense_value_offset(7), &changed, sizeof changed);
+  nas::test::reseal_store_image(bytes);
+  write_bytes(path("other"), bytes);
+  const Store other = Store::open(path("other"));
+  EXPECT_NE(other.checksum(), original);
+  EXPECT_DOUBLE_EQ(other.find(kDense)->value(7), 9.99);
+  // A column checksum edited in the directory without resealing it is caught at open.
+  std::string edited = read_bytes(path("sample.nasbench"));
+  edited[nas::test::store_image::entry_offset(edited, 0) + 40] ^= 1;
+  write_bytes(path("edited"), edited);
+  expect_open_error(path("edited"), "directory checksum");
+}
+
+TEST_F(StoreTest, SparseIndicesMustBeSortedAndInRange) {
+  const std::string good = read_bytes(write_sample());
+  // The sparse curve column is the last of the three (keys sorted); its two indices are archs 5 and 9.
+  const std::size_t entry = nas::test::store_image::entry_offset(good, 2);
+  ASSERT_EQ(nas::test::store_image::read<std::uint32_t>(good, entry + 16), 1u) << "the column is sparse";
+  ASSERT_EQ(nas::test::store_image::read<std::uint32_t>(good, entry + 12), 2u) << "the column has two rows";
+  const auto indices = nas::test::store_image::read<std::uint64_t>(good, entry + 24);
+  ASSERT_EQ(nas::test::store_image::read<std::uint32_t>(good, indices), 5u);
+  const struct {
+    std::uint32_t first, second;
+    const char* why;
+  } cases[] = {{9, 5, "unsorted arch indices"}, {5, 5, "unsorted arch indices"}, {5, 40000, "arch index out of range"}};
+  for (const auto& c : cases) {
+    std::string bytes = good;
+    nas::test::store_image::write<std::uint32_t>(bytes, indices, c.first);
+    nas::test::store_image::write<std::uint32_t>(bytes, indices + 4, c.second);
+    nas::test::reseal_store_image(bytes);
+    write_bytes(path("sparse"), bytes);
+    const Store store = Store::open(path("sparse"));
+    expect_error_containing([&] { (void)store.find(kCurve)->value(5); }, c.why);
+  }
+}
+
+TEST_F(StoreTest, TrialSeedsAreASeedTheUnrecordedSeedOrTheMean) {
+  const std::string good = read_bytes(write_sample());
+  for (std::int32_t seed : {-2, -777, std::numeric_limits<std::int32_t>::min()}) {
+    std::string bytes = good;
+    nas::test::store_image::write<std::int32_t>(bytes, nas::test::store_image::entry_offset(bytes, 1) + 8, seed);
+    nas::test::reseal_store_image(bytes);
+    write_bytes(path("seed"), bytes);
+    expect_open_error(path("seed"), "neither a seed nor the mean");
+  }
+}
+
+TEST_F(StoreTest, AFileTruncatedOrRewrittenWhileOpenGivesAnErrorNotASignal) {
+  const std::string good = read_bytes(write_sample());
+  const Store store = Store::open(path("sample.nasbench"));
+  ASSERT_DOUBLE_EQ(store.find(kCurve)->value(5, 0), 2.0);  // one column already in memory
+  // Truncated under the open store: the loaded column keeps answering, an untouched one fails.
+  fs::resize_file(path("sample.nasbench"), 100);
+  EXPECT_DOUBLE_EQ(store.find(kCurve)->value(5, 0), 2.0);
+  expect_error_containing([&] { (void)store.find(kDense)->value(3); }, "truncated while in use");
+  // Rewritten in place with other bytes of the same size: the checksum catches it.
+  std::string other = good;
+  for (std::size_t i = 64; i < 64 + 8 * 1000; ++i) other[i] = static_cast<char>(i);
+  {
+    std::ofstream out(path("sample.nasbench"), std::ios::binary | std::ios::in | std::ios::out);
+    out.write(other.data(), static_cast<std::streamsize>(other.size()));
+  }
+  expect_error_containing([&] { (void)store.find(kDense)->value(3); }, "fails its checksum");
+}
+
+TEST_F(StoreTest, NonRegularFilesAreRefusedWithoutBlocking) {
+  const std::string fifo = path("fifo.nasbench");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_open_error(fifo, "FIFO");
+  expect_open_error("/dev/zero", "character device");
+  expect_open_error("", "empty");
+}
+
+TEST_F(StoreTest, AFormatOneStoreIsRefusedWithAHowTo) {
+  std::string bytes = read_bytes(write_sample());
+  nas::test::store_image::write<std::uint32_t>(bytes, 8, 1);
+  write_bytes(path("v1"), bytes);
+  expect_open_error(path("v1"), "rebuild it with `nas bench import`");
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ TEST(Cli, BadInputGivesOneErrorLine) {
   expect_clean_error("bench info --dataset cifar10 --index 0 --hp 50", "hp 50 is not in this benchmark");
   expect_clean_error("bench info --dataset cifar10 --index 0 --seed 777", "no trial with seed 777");
   expect_clean_error("bench info --dataset cifar10", "give --index or --arch");
-  expect_clean_error("bench info --dataset cifar10 --index 0 --bench /nonexistent.nasbench", "cannot open benchmark store");
+  expect_clean_error("bench info --dataset cifar10 --index 0 --bench /nonexistent.nasbench", "cannot read benchmark store");
   expect_clean_error("bench info --dataset cifar10 --index 0 --bench " + std::string(NAS_BINARY_DIR) + "/CMakeCache.txt",
                      "not a nas benchmark store");
   expect_clean_error("bench best --dataset cifar10 --metric train_loss", "error: ");

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nas/benchmark_api/benchmark.h"
@@ -38,6 +39,11 @@ struct TrainingEnvironment {
   std::string device = "cpu";   ///< cpu, cuda, cuda:N
   int threads = 0;              ///< LibTorch CPU threads (0: all cores)
   std::string checkpoint_path;  ///< where to checkpoint at epoch ends and resume from ("" = none)
+  /// What identifies the run, as (field, value) pairs in a fixed order: algorithm, space, dataset,
+  /// seed, the resolved searcher config, device, torch threads, nas version. A checkpoint carries
+  /// it, and resuming from a checkpoint of another identity is an error naming the first field
+  /// that differs.
+  std::vector<std::pair<std::string, std::string>> run_identity;
 };
 
 /// What to search.

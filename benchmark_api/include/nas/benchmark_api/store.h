@@ -1,14 +1,25 @@
-// The benchmark store: a compact, memory-mapped, columnar file of benchmark metrics (".nasbench").
+// The benchmark store: a compact, columnar file of benchmark metrics (".nasbench").
 //
 // Why this format (and not SQLite): a query must cost well under a microsecond and opening must not
-// read what the query does not need. The file is mapped read-only; a query is a directory lookup and
-// one indexed load, and only the pages touched are ever read from disk. (See README, "Benchmark store".)
+// read what the query does not need. Opening reads the header and the directory only; a column is
+// read when a query first touches it, and a query is a directory lookup and one indexed load.
+// (See README, "Benchmark store".)
 //
-// Layout (little-endian, all sections 8-byte aligned):
+// Nothing is served unchecked. The directory holds a checksum of every column, and the header a
+// checksum of the directory; opening verifies the directory, and a column's bytes are verified the
+// first time the column is used, before any of its values is returned. The data checksum that
+// identifies a store (recorded with every result) is computed from the verified directory, so it
+// always describes the data actually served. Columns are read with pread into memory owned by the
+// Store, never mapped: a file truncated or rewritten under a running process gives an error (a
+// checksum mismatch or a short read), never a SIGBUS.
+//
+// Layout (format 2, little-endian, all sections 8-byte aligned):
 //   header    64 bytes: magic "NASBENCH", format version, space, number of archs, number of
-//             columns, directory offset/size, FNV-1a-64 checksums of payload and directory, file size
-//   payload   the columns' values (float64; NaN = not measured)
-//   directory description text (provenance), then one 40-byte entry per column
+//             columns, directory offset/size, reserved, FNV-1a-64 checksum of the directory, file size
+//   payload   the columns' bytes: per column, for a sparse one its sorted arch indices (u32,
+//             padded to 8 bytes), then the values (float64; NaN = not measured)
+//   directory description text (provenance), then one 48-byte entry per column, the last 8 bytes of
+//             which are the FNV-1a-64 checksum of that column's bytes
 //
 // A column holds one quantity for every arch: key = (dataset key, evaluation set, quantity, hp, seed).
 // seed > 0 is one training trial, kMeanSeed the mean over seeds, kUnrecordedSeed one trial whose
@@ -17,16 +28,20 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "nas/benchmark_api/datasets.h"
+#include "nas/benchmark_api/file_io.h"
 
 namespace nas::bench {
 
@@ -69,77 +84,114 @@ enum ColumnFlags : std::uint8_t {
   kColumnConstantPerEpoch = 2,  ///< one value that holds for every epoch (per-epoch times)
 };
 
-/// A read-only view of one column inside a mapped store.
+/// One column of an opened store. Its values are read from the file and verified against the
+/// column's checksum the first time any of them is asked for (thread-safe); a damaged column throws
+/// nas::Error naming the store and the column from every accessor that reads values.
 class Column {
  public:
+  Column() = default;
+  Column(const Column&) = delete;
+  Column& operator=(const Column&) = delete;
+
   const ColumnKey& key() const { return key_; }
   std::uint8_t flags() const { return flags_; }
   bool estimated() const { return (flags_ & kColumnEstimated) != 0; }
   /// True if values exist for every epoch, not only the last.
   bool has_curve() const { return num_epochs_ == key_.hp || (flags_ & kColumnConstantPerEpoch) != 0; }
   std::uint16_t num_epochs() const { return num_epochs_; }
-  bool sparse() const { return sparse_indices_ != nullptr; }
+  bool sparse() const { return sparse_; }
   /// Number of archs with a stored row (all of them for a dense column).
   std::uint32_t num_rows() const { return num_rows_; }
+  /// FNV-1a-64 of the column's bytes, as the (verified) directory records it.
+  std::uint64_t checksum() const { return checksum_; }
 
   /// Value for `arch` at `epoch` (0-based; -1 = last epoch of the schedule). NaN when the arch or
   /// that epoch has no value. Epochs outside the schedule are NaN too.
   double value(std::uint32_t arch, int epoch = -1) const;
   /// True if `epoch` is stored at all (ignoring NaN holes).
   bool stores_epoch(int epoch) const;
+  /// Reads and verifies the column now (value() does it on first use); throws nas::Error if damaged.
+  void load() const;
 
  private:
   friend class Store;
+  struct Data {
+    std::vector<std::uint32_t> indices;  // sparse columns: sorted, distinct, < num_archs
+    std::vector<double> values;          // num_rows x num_epochs
+  };
+  const Data& data() const {
+    const Data* loaded = data_.load(std::memory_order_acquire);
+    return loaded != nullptr ? *loaded : load_data();
+  }
+  const Data& load_data() const;
+  /// Reads the column's bytes from the file and checks them (checksum, sparse index order and range).
+  std::unique_ptr<Data> read_and_check() const;
+
   ColumnKey key_;
   std::uint8_t flags_ = 0;
   std::uint16_t num_epochs_ = 1;
   std::uint32_t num_rows_ = 0;
-  const std::uint32_t* sparse_indices_ = nullptr;  // sorted, num_rows_ entries; null when dense
-  const double* values_ = nullptr;                 // num_rows_ x num_epochs_
+  bool sparse_ = false;
+  std::uint64_t offset_ = 0;  // first byte of the column (indices of a sparse one, else values)
+  std::uint64_t bytes_ = 0;   // its length in the file
+  std::uint64_t checksum_ = 0;
+  const struct StoreSource* source_ = nullptr;
+  mutable std::atomic<const Data*> data_{nullptr};
+  mutable std::unique_ptr<Data> owned_;  // guarded by the source's mutex; data_ points into it
+};
+
+/// The opened file a Store's columns read from (internal; a stable address shared by the columns).
+struct StoreSource {
+  RegularFile file;
+  std::uint32_t num_archs = 0;
+  std::mutex mutex;
 };
 
 /// An opened store file. Move-only; columns stay valid while the Store lives.
 class Store {
  public:
-  /// Maps `path` and validates header, size and directory checksum. Throws nas::Error naming the
-  /// file and the problem (missing, not a store, wrong version, truncated, corrupt directory).
+  /// Opens `path` and validates header, size and directory checksum. Throws nas::Error naming the
+  /// file and the problem (missing, not a regular file, not a store, wrong version, truncated,
+  /// corrupt directory, invalid column descriptions or trial seeds).
   static Store open(const std::string& path);
 
-  Store(Store&&) noexcept;
-  Store& operator=(Store&&) noexcept;
-  ~Store();
+  Store(Store&&) noexcept = default;
+  Store& operator=(Store&&) noexcept = default;
+  ~Store() = default;
 
   Space space() const { return space_; }
   std::uint32_t num_archs() const { return num_archs_; }
   const std::string& path() const { return path_; }
   const std::string& description() const { return description_; }
-  /// FNV-1a-64 checksum of the payload, as recorded in the header (identifies the data).
-  std::uint64_t checksum() const { return payload_checksum_; }
+  /// The data checksum (FNV-1a-64 over the directory's column entries, each of which holds its
+  /// column's checksum): identifies the data; every value served was verified against it.
+  std::uint64_t checksum() const { return data_checksum_; }
 
   const Column* find(const ColumnKey& key) const;
-  const std::vector<Column>& columns() const { return columns_; }
+  const std::deque<Column>& columns() const { return contents_->columns; }
   /// Trial seeds (> 0 or kUnrecordedSeed) that have any column for (dataset, hp), ascending.
   const std::vector<std::int32_t>& seeds(Dataset dataset, int hp) const;
   /// The schedules (hp values) present for a dataset key, ascending.
   const std::vector<int>& hps(Dataset dataset) const { return hps_[static_cast<int>(dataset)]; }
 
-  /// Recomputes the payload checksum (reads the whole file); throws nas::Error on mismatch.
+  /// Reads every column and checks its checksum (without keeping the values in memory); throws
+  /// nas::Error naming the first damaged column.
   void verify() const;
 
  private:
   Store() = default;
-  void unmap() noexcept;
+  struct Contents {
+    StoreSource source;
+    std::deque<Column> columns;  // never moved: columns point at `source`
+  };
 
   std::string path_;
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
   Space space_ = Space::Topology;
   std::uint32_t num_archs_ = 0;
-  std::uint64_t payload_checksum_ = 0;
-  std::uint64_t payload_end_ = 0;
+  std::uint64_t data_checksum_ = 0;
   std::string description_;
-  std::vector<Column> columns_;
-  std::unordered_map<std::uint64_t, std::size_t> column_by_key_;
+  std::unique_ptr<Contents> contents_;
+  std::unordered_map<std::uint64_t, const Column*> column_by_key_;
   std::array<std::vector<int>, kNumDatasets> hps_;
   std::map<std::pair<int, int>, std::vector<std::int32_t>> seeds_;  // (dataset, hp) -> seeds
 };
@@ -160,8 +212,8 @@ class StoreWriter {
   /// Replaces the provenance text written into the file.
   void set_description(std::string description) { description_ = std::move(description); }
 
-  /// Writes the file atomically (temporary file + rename), choosing a dense or sparse layout per
-  /// column. Throws nas::Error on I/O failure.
+  /// Writes the file atomically (AtomicFile: nothing is left behind on failure), choosing a dense
+  /// or sparse layout per column. Throws nas::Error with the cause on I/O failure.
   void write(const std::string& path) const;
 
  private:
