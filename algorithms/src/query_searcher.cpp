@@ -36,13 +36,28 @@ void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset d
               official_directory(benchmark.space()) + " directory with `nas bench import nats`");
 }
 
+void check_budget(const Budget& budget, const std::string& where) {
+  if (!std::isfinite(budget.seconds) || budget.seconds < 0) {
+    throw Error(where + ": the seconds budget must be a finite positive number, not " + std::to_string(budget.seconds));
+  }
+  if (budget.seconds > kMaxBudgetSeconds) {
+    throw Error(where + ": a budget of " + std::to_string(budget.seconds) + " simulated seconds is above the limit of " +
+                with_thousands(static_cast<std::uint32_t>(kMaxBudgetSeconds)) + " s per run");
+  }
+  if (budget.queries < 0 || budget.queries > kMaxBudgetQueries) {
+    throw Error(where + ": a budget of " + std::to_string(budget.queries) + " queries is outside [1, " +
+                with_thousands(static_cast<std::uint32_t>(kMaxBudgetQueries)) + "]");
+  }
+  if (budget.seconds <= 0 && budget.queries <= 0) {
+    throw Error(where + ": a search needs a positive budget (simulated seconds or number of queries)");
+  }
+}
+
 SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
   if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
   if (task.space->space() != task.benchmark->space()) throw Error("the benchmark does not belong to the search space");
   require_search_coverage(*task.benchmark, task.dataset, task.search_hp);
-  if (task.budget.seconds <= 0 && task.budget.queries <= 0) {
-    throw Error("a search needs a positive budget (simulated seconds or number of queries)");
-  }
+  check_budget(task.budget, "budget");
   SearchResult result;
   start(task, rng, result.notes);
 
@@ -56,6 +71,11 @@ SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallb
     return true;
   };
   while (budget_left() && !callbacks.stop_requested()) {
+    if (result.queries >= kMaxEvaluations) {
+      throw Error("the budget of " + std::to_string(task.budget.seconds) + " simulated seconds is not spent after " +
+                  with_thousands(static_cast<std::uint32_t>(kMaxEvaluations)) +
+                  " evaluations, the most one run makes (its memory grows with them); give a smaller budget");
+    }
     const Proposal proposal = ask(rng);
     const bench::SimulatedResult simulated =
         task.benchmark->simulate_train_eval(proposal.arch, task.dataset, task.search_hp, rng, clock, proposal.epoch);

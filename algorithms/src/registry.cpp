@@ -3,12 +3,18 @@
 
 #include <algorithm>
 
+#include "nas/algorithms/yaml_file.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/text.h"
 
 namespace nas::algorithms {
 
 void SearcherRegistry::add(SearcherEntry entry) {
-  if (entry.name.empty()) throw Error("a searcher needs a name");
+  // The name becomes part of file names (checkpoints) and of results rows.
+  if (!is_safe_name(entry.name)) {
+    throw Error("searcher name " + nas::quoted(entry.name) + " is not allowed: use " + std::string(safe_name_rule()));
+  }
+  if (!is_valid_utf8(entry.description)) throw Error("searcher " + entry.name + ": its description is not valid UTF-8");
   const std::string name = entry.name;
   if (!entries_.emplace(name, std::move(entry)).second) {
     throw Error("searcher '" + name + "' is registered twice");
@@ -42,11 +48,7 @@ YAML::Node apply_overrides(YAML::Node base, const std::vector<std::string>& assi
     const auto eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--set expects key=value, got '" + assignment + "'");
     const std::string key = assignment.substr(0, eq);
-    try {
-      out[key] = YAML::Load(assignment.substr(eq + 1));
-    } catch (const YAML::Exception& e) {
-      throw Error("--set " + key + ": cannot parse the value: " + e.msg);
-    }
+    out[key] = load_yaml_text(assignment.substr(eq + 1), "--set " + key);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -25,6 +26,12 @@ std::string join_ints(const std::vector<int>& values) {
   std::string out;
   for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + std::to_string(values[i]);
   return out.empty() ? "none" : out;
+}
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
 }
 
 std::string describe_seeds(const std::vector<std::int32_t>& seeds) {
@@ -269,14 +276,24 @@ std::uint32_t Benchmark::searchable_archs(Dataset dataset, int hp) const {
   return count;
 }
 
+double Benchmark::smallest_cost(Dataset dataset, int hp, bool params) const {
+  double smallest = INFINITY;
+  for (std::uint32_t index = 0; index < size(); ++index) {
+    const CostInfo c = cost(index, dataset, hp);
+    smallest = std::min(smallest, params ? c.params_m : c.flops_m);
+  }
+  return smallest;
+}
+
 Benchmark::Best Benchmark::find_best(Dataset dataset, Split split, int hp, std::optional<double> max_flops_m,
                                      std::optional<double> max_params_m) const {
   hp = resolve_hp(hp);
   const MetricSource source = resolve_split(dataset, split);
-  bool found = false;
+  bool found = false, any_value = false;
   Best best;
   for (std::uint32_t index = 0; index < size(); ++index) {
     const auto value = metric(index, source.dataset, source.set, Quantity::Accuracy, hp);
+    any_value = any_value || value.has_value();
     if (!value || (found && *value <= best.value)) continue;  // strict '>': the lowest index wins ties
     if (max_flops_m || max_params_m) {
       const CostInfo c = cost(index, dataset, hp);
@@ -284,6 +301,14 @@ Benchmark::Best Benchmark::find_best(Dataset dataset, Split split, int hp, std::
     }
     best = {index, *value};
     found = true;
+  }
+  if (!found && any_value) {
+    std::string limits;
+    if (max_params_m) limits += "at most " + format_number(*max_params_m) + " M parameters";
+    if (max_flops_m) limits += (limits.empty() ? "at most " : " and ") + format_number(*max_flops_m) + " MFLOPs";
+    throw Error("no arch of this benchmark has " + limits + " on " + std::string(dataset_name(dataset)) +
+                " (the smallest has " + format_number(smallest_cost(dataset, hp, max_params_m.has_value())) +
+                (max_params_m ? " M parameters)" : " MFLOPs)"));
   }
   if (!found) {
     throw Error("no arch has " + std::string(split == Split::Valid ? "validation" : "test") + " accuracy for " +

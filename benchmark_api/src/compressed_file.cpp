@@ -4,23 +4,15 @@
 #include <bzlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
-#include <cstdio>
 #include <limits>
 #include <memory>
-#include <system_error>
 
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/file_io.h"
 
 namespace nas::bench {
 namespace {
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-std::string errno_text(int error) { return std::generic_category().message(error); }
 
 // Owns one libbz2 decompression state, so every exit path frees it.
 class Bz2Decoder {
@@ -130,19 +122,9 @@ std::size_t decompress_stream(std::string_view input, OutputBuffer& out) {
 
 }  // namespace
 
-std::string read_file(const std::string& path) {
-  errno = 0;
-  const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw Error("cannot open " + path + ": " + errno_text(errno));
-  std::string contents;
-  char buffer[1 << 16];
-  while (true) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
-    contents.append(buffer, n);
-    if (n < sizeof buffer) break;
-  }
-  if (std::ferror(file.get())) throw Error("cannot read " + path + ": " + errno_text(errno));
-  return contents;
+std::string read_file(const std::string& path, std::uint64_t max_bytes) {
+  // A regular file of bounded size: a FIFO, a device (/dev/zero) or a huge file is an error.
+  return read_regular_file(path, "", max_bytes);
 }
 
 std::string bzip2_decompress(std::string_view data, std::size_t max_output_bytes) {

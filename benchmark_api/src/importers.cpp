@@ -15,6 +15,7 @@
 #include "nas/benchmark_api/compressed_file.h"
 #include "nas/benchmark_api/cost_model.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/file_io.h"
 #include "nas/benchmark_api/pickle.h"
 #include "nas/benchmark_api/size_space.h"
 #include "nas/benchmark_api/topology_space.h"
@@ -283,6 +284,7 @@ void add_trial(const NatsTrial& trial, StoreWriter& writer) {
 
 ImportReport import_nats_directory(const std::string& dir, const std::string& out, int threads,
                                    const ImportProgress& progress) {
+  require_writable_location(out, "output store");  // before the work, not after it
   const NatsMeta meta = read_checked_meta(dir);
   const auto files = list_arch_files(dir, space_num_archs(meta.space));
   if (files.empty()) throw Error(dir + " has no NNNNNN.pickle.pbz2 arch files");
@@ -345,8 +347,8 @@ ImportReport import_nb201_csv(const std::string& csv_path, const std::string& ti
       {"in16_xvalid_12ep", Dataset::ImageNet16_120, EvalSet::XValid, 12, kMeanSeed},
   };
 
-  std::ifstream in(csv_path);
-  if (!in) throw Error("cannot open " + csv_path);
+  require_writable_location(out, "output store");  // before the work, not after it
+  std::istringstream in(read_regular_file(csv_path, "CSV table", std::uint64_t{1} << 30));
   std::string line;
   std::getline(in, line);
   std::vector<std::string> header;

@@ -84,4 +84,18 @@ std::string quoted(std::string_view text) { return "'" + escaped(text, true) + "
 
 std::string one_line(std::string_view text) { return escaped(text, false); }
 
+bool is_safe_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength || name[0] == '.' || name[0] == '-') return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-' || c == '+';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string_view safe_name_rule() {
+  return "1 to 64 letters, digits, '.', '_', '-' or '+', not starting with '.' or '-'";
+}
+
 }  // namespace nas

@@ -8,7 +8,9 @@
 #include <string>
 #include <thread>
 
+#include "cli_options.h"
 #include "commands.h"
+#include "progress.h"
 #include "nas/benchmark_api/benchmark.h"
 #include "json_util.h"
 #include "nas/benchmark_api/error.h"
@@ -27,14 +29,17 @@ struct QueryOptions {
   std::string space = "tss";
   std::string dataset;
   std::string bench_file;
-  int hp = 0;  // 0 = the space's final fidelity
+  std::optional<int> hp;  // unset: the space's final fidelity
+
+  int hp_or_final() const { return hp ? *hp : 0; }
 };
 
 void add_query_options(CLI::App& cmd, QueryOptions& o) {
-  cmd.add_option("--space", o.space, "Search space: tss (topology) or sss (size)")->capture_default_str();
-  cmd.add_option("--dataset", o.dataset, "cifar10, cifar10-valid, cifar100 or ImageNet16-120")->required();
-  cmd.add_option("--hp", o.hp, "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; default: the final one)");
-  cmd.add_option("--bench", o.bench_file, "Benchmark store file (default: the one shipped with nas)");
+  add_text_option(cmd, "--space", o.space, "Search space: tss (topology) or sss (size)")->capture_default_str();
+  add_text_option(cmd, "--dataset", o.dataset, "cifar10, cifar10-valid, cifar100 or ImageNet16-120")->required();
+  add_integer_option(cmd, "--hp", o.hp, "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; default: the final one)",
+                     1, 1000);
+  add_text_option(cmd, "--bench", o.bench_file, "Benchmark store file (default: the one shipped with nas)");
 }
 
 Benchmark open_benchmark(const QueryOptions& o) {
@@ -100,11 +105,11 @@ void add_info(CLI::App& bench_cmd) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = bench_cmd.add_subcommand("info", "Metrics and cost of one architecture");
   add_query_options(*cmd, *o);
-  auto* index_opt = cmd->add_option("--index", o->index, "Benchmark index of the architecture");
-  auto* arch_opt = cmd->add_option("--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4)");
+  auto* index_opt = add_integer_option(*cmd, "--index", o->index, "Benchmark index of the architecture", INT32_MIN, INT32_MAX);
+  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4)");
   index_opt->excludes(arch_opt);
-  cmd->add_option("--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds");
-  cmd->add_option("--epoch", o->epoch, "0-based epoch of the schedule (default: the last)");
+  add_integer_option(*cmd, "--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds", 0, INT32_MAX);
+  add_integer_option(*cmd, "--epoch", o->epoch, "0-based epoch of the schedule (default: the last)", -1, 999);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {
     if (!o->index && o->arch.empty()) throw Error("give --index or --arch");
@@ -112,14 +117,16 @@ void add_info(CLI::App& bench_cmd) {
     const Dataset dataset = bench::parse_dataset(o->dataset);
     std::uint32_t index = 0;
     if (o->index) {
-      if (*o->index < 0 || *o->index >= benchmark.size()) benchmark.check_index(static_cast<std::uint32_t>(benchmark.size()));
+      if (*o->index < 0 || *o->index >= benchmark.size()) {
+        throw Error("--index " + std::to_string(*o->index) + " is out of range for the " +
+                    std::string(bench::space_name(benchmark.space())) + " space [0, " + std::to_string(benchmark.size() - 1) + "]");
+      }
       index = static_cast<std::uint32_t>(*o->index);
     } else {
       index = benchmark.index_of(o->arch);
     }
-    if (o->seed && (*o->seed < 0 || *o->seed > INT32_MAX)) throw Error("--seed must be a non-negative 32-bit integer");
     const bench::Trial trial = o->seed ? bench::Trial::of_seed(static_cast<std::int32_t>(*o->seed)) : bench::Trial::mean();
-    Json row = arch_row(benchmark, index, dataset, o->hp, trial, o->epoch);
+    Json row = arch_row(benchmark, index, dataset, o->hp_or_final(), trial, o->epoch);
     if (benchmark.space() == bench::Space::Topology) {
       const bench::TssArch arch = bench::tss_arch_at(index);
       row["isomorphism_class"] = bench::tss_unique_str(arch);
@@ -149,7 +156,7 @@ void add_export(CLI::App& bench_cmd) {
     std::string out;
     out.reserve(static_cast<std::size_t>(benchmark.size()) * 400);
     for (std::uint32_t index = 0; index < benchmark.size(); ++index) {
-      const Json row = arch_row(benchmark, index, dataset, o->hp, bench::Trial::mean(), -1);
+      const Json row = arch_row(benchmark, index, dataset, o->hp_or_final(), bench::Trial::mean(), -1);
       if (o->format == "jsonl") {
         out += row.dump();
       } else {
@@ -169,8 +176,7 @@ void add_export(CLI::App& bench_cmd) {
       }
       out += '\n';
     }
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));  // main() checks it arrived
   });
 }
 
@@ -188,21 +194,21 @@ void add_best(CLI::App& bench_cmd) {
   cmd->add_option("--metric", o->metric, "test_accuracy or valid_accuracy")
       ->check(CLI::IsMember({"test_accuracy", "valid_accuracy"}))
       ->capture_default_str();
-  cmd->add_option("--max-flops", o->max_flops, "Only archs with at most this many MFLOPs");
-  cmd->add_option("--max-params", o->max_params, "Only archs with at most this many million parameters");
+  add_number_option(*cmd, "--max-flops", o->max_flops, "Only archs with at most this many MFLOPs", 0, 1e12);
+  add_number_option(*cmd, "--max-params", o->max_params, "Only archs with at most this many million parameters", 0, 1e12);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {
     const Benchmark benchmark = open_benchmark(*o);
     const Dataset dataset = bench::parse_dataset(o->dataset);
     const auto split = o->metric == "valid_accuracy" ? bench::Split::Valid : bench::Split::Test;
-    const auto best = benchmark.find_best(dataset, split, o->hp, o->max_flops, o->max_params);
+    const auto best = benchmark.find_best(dataset, split, o->hp_or_final(), o->max_flops, o->max_params);
     Json row;
     row["index"] = best.index;
     row["arch"] = benchmark.arch_string(best.index);
     row["value"] = best.value;
     row["metric"] = o->metric;
     row["dataset"] = o->dataset;
-    row["hp"] = o->hp == 0 ? benchmark.full_hp() : o->hp;
+    row["hp"] = o->hp ? *o->hp : benchmark.full_hp();
     if (o->json) {
       std::cout << row.dump() << "\n";
     } else {
@@ -223,20 +229,14 @@ void add_import(CLI::App& bench_cmd) {
   };
   auto nats = std::make_shared<NatsOptions>();
   CLI::App* nats_cmd = cmd->add_subcommand("nats", "An official NATS-Bench *-simple directory (meta + NNNNNN.pickle.pbz2)");
-  nats_cmd->add_option("--src", nats->src, "The directory, e.g. NATS-tss-v1_0-3ffb9-simple")->required();
-  nats_cmd->add_option("--out", nats->out, "The store file to write")->required();
-  nats_cmd->add_option("--threads", nats->threads, "Decoding threads")->check(CLI::Range(1, 256))->capture_default_str();
+  add_text_option(*nats_cmd, "--src", nats->src, "The directory, e.g. NATS-tss-v1_0-3ffb9-simple")->required();
+  add_text_option(*nats_cmd, "--out", nats->out, "The store file to write")->required();
+  add_integer_option(*nats_cmd, "--threads", nats->threads, "Decoding threads", 1, 256)->capture_default_str();
   nats_cmd->callback([nats] {
-    int last_percent = -1;
+    ProgressLine progress("archs imported");
     const auto report = bench::import_nats_directory(nats->src, nats->out, nats->threads,
-                                                     [&](std::uint32_t done, std::uint32_t total) {
-                                                       const int percent = static_cast<int>(100.0 * done / total);
-                                                       if (percent / 5 != last_percent / 5) {
-                                                         std::cerr << "\rimported " << done << "/" << total << " archs" << std::flush;
-                                                         last_percent = percent;
-                                                       }
-                                                     });
-    std::cerr << "\n";
+                                                     [&](std::uint32_t done, std::uint32_t total) { progress.update(done, total); });
+    progress.finish();
     Json row{{"space", std::string(bench::space_name(report.space))}, {"archs", report.archs},
              {"trials", report.trials}, {"out", nats->out}};
     std::cout << row.dump() << "\n";
@@ -247,9 +247,9 @@ void add_import(CLI::App& bench_cmd) {
   };
   auto csv = std::make_shared<CsvOptions>();
   CLI::App* csv_cmd = cmd->add_subcommand("nb201-csv", "The merged NB201/NATS per-arch table (builds the shipped tss store)");
-  csv_cmd->add_option("--src", csv->src, "nb201_tss_merged.csv")->required();
-  csv_cmd->add_option("--time-fixtures", csv->time_fixtures, "Official NATS tss records to fit the time model to")->required();
-  csv_cmd->add_option("--out", csv->out, "The store file to write")->required();
+  add_text_option(*csv_cmd, "--src", csv->src, "nb201_tss_merged.csv")->required();
+  add_text_option(*csv_cmd, "--time-fixtures", csv->time_fixtures, "Official NATS tss records to fit the time model to")->required();
+  add_text_option(*csv_cmd, "--out", csv->out, "The store file to write")->required();
   csv_cmd->callback([csv] {
     const auto report = bench::import_nb201_csv(csv->src, csv->time_fixtures, csv->out);
     Json row{{"space", "tss"}, {"archs", report.archs}, {"out", csv->out}};
@@ -266,8 +266,8 @@ void add_verify(CLI::App& bench_cmd) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = bench_cmd.add_subcommand("verify", "Check a store's checksum and print its provenance");
-  cmd->add_option("--space", o->space, "tss or sss (selects the shipped store)")->capture_default_str();
-  cmd->add_option("--bench", o->bench_file, "Store file (default: the shipped one)");
+  add_text_option(*cmd, "--space", o->space, "tss or sss (selects the shipped store)")->capture_default_str();
+  add_text_option(*cmd, "--bench", o->bench_file, "Store file (default: the shipped one)");
   cmd->callback([o] {
     const Benchmark benchmark = o->bench_file.empty() ? Benchmark::open_default(bench::parse_space(o->space))
                                                       : Benchmark::open(o->bench_file);

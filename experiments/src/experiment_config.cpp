@@ -5,21 +5,22 @@
 #include <cstdio>
 #include <optional>
 #include <set>
+#include <type_traits>
 
+#include "nas/algorithms/yaml_file.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/text.h"
 #include "run.h"
 
 namespace nas::experiments {
 namespace {
 
-YAML::Node load_yaml(const std::string& path) {
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw Error("cannot read experiment file " + path);
-  } catch (const YAML::Exception& e) {
-    throw Error(path + ": invalid YAML: " + e.what());
-  }
+YAML::Node load_yaml(const std::string& path) { return algorithms::load_yaml_file(path, "experiment file"); }
+
+/// A map key as text; a key that is itself a map or list (`{a: 1}: x`) is an error naming it.
+std::string key_text(const YAML::Node& key, const std::string& where) {
+  if (!key.IsScalar()) throw Error(where + ": line " + std::to_string(key.Mark().line + 1) + ": a key must be a plain name");
+  return key.Scalar();
 }
 
 /// Keys an older version of the file format had, and what replaced them.
@@ -31,7 +32,7 @@ std::string replaced_key_hint(const std::string& key) {
 
 void reject_unknown_keys(const YAML::Node& map, const std::set<std::string>& known, const std::string& where) {
   for (const auto& item : map) {
-    const std::string key = item.first.as<std::string>();
+    const std::string key = key_text(item.first, where);
     if (known.count(key) == 0) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
@@ -43,11 +44,24 @@ void reject_unknown_keys(const YAML::Node& map, const std::set<std::string>& kno
 template <typename T>
 T scalar(const YAML::Node& node, const std::string& where, const char* expected) {
   if (!node.IsScalar()) throw Error(where + " must be " + expected);
+  if constexpr (std::is_same_v<T, std::string>) {
+    // The file is UTF-8, but an escape ("\ud800") can still make an invalid string.
+    if (!is_valid_utf8(node.Scalar())) throw Error(where + " is not valid UTF-8 text");
+  }
   try {
     return node.as<T>();
   } catch (const YAML::Exception&) {
-    throw Error(where + " must be " + expected + ", got '" + node.Scalar() + "'");
+    throw Error(where + " must be " + expected + ", got " + nas::quoted(node.Scalar()));
   }
+}
+
+/// A label: it names checkpoint files inside the results folder and rows of the report.
+std::string label_value(const YAML::Node& node, const std::string& where) {
+  const std::string label = scalar<std::string>(node, where, "a label");
+  if (!is_safe_name(label)) {
+    throw Error(where + ": label " + nas::quoted(label) + " is not allowed: use " + std::string(safe_name_rule()));
+  }
+  return label;
 }
 
 /// A seed: a non-negative integer (yaml-cpp would wrap "-1" around to 2^64 - 1).
@@ -153,7 +167,7 @@ std::map<bench::Space, std::string> read_benchmarks(const YAML::Node& root, cons
   if (!node) return benchmarks;
   if (!node.IsMap()) throw Error(path + ": benchmarks must be a map from space to 'shipped' or a store path");
   for (const auto& item : node) {
-    const std::string key = item.first.as<std::string>();
+    const std::string key = key_text(item.first, path + ": benchmarks");
     const std::string where = path + ": benchmarks." + key;
     bench::Space space;
     try {
@@ -260,11 +274,15 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     } else if (budget.IsMap() && budget.size() == 1 && budget["seconds"]) {
       config.budget_kind = "seconds";
       config.budget_seconds = scalar<double>(budget["seconds"], path + ": budget.seconds", "a positive number");
-      if (!(config.budget_seconds > 0)) throw Error(path + ": budget.seconds must be positive");
+      algorithms::Budget checked;
+      checked.seconds = config.budget_seconds;
+      algorithms::check_budget(checked, path + ": budget.seconds");
     } else if (budget.IsMap() && budget.size() == 1 && budget["queries"]) {
       config.budget_kind = "queries";
       config.budget_queries = scalar<std::int64_t>(budget["queries"], path + ": budget.queries", "a positive integer");
-      if (config.budget_queries <= 0) throw Error(path + ": budget.queries must be positive");
+      algorithms::Budget checked;
+      checked.queries = config.budget_queries;
+      algorithms::check_budget(checked, path + ": budget.queries");
     } else {
       throw Error(path + ": budget must be 'nats', {seconds: S} or {queries: Q}");
     }
@@ -287,7 +305,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     AlgorithmSpec spec;
     if (!a["name"]) throw Error(where + ": missing key 'name'");
     spec.name = scalar<std::string>(a["name"], where + ".name", "a searcher name");
-    spec.label = a["label"] ? scalar<std::string>(a["label"], where + ".label", "a string") : spec.name;
+    spec.label = a["label"] ? label_value(a["label"], where + ".label") : spec.name;
     if (!labels.insert(spec.label).second) throw Error(where + ": label '" + spec.label + "' used twice");
     const algorithms::SearcherEntry& entry = [&]() -> const algorithms::SearcherEntry& {
       try {
@@ -301,7 +319,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     YAML::Node overrides = algorithm_config(spec.name, {});
     if (a["config"]) {
       if (!a["config"].IsMap()) throw Error(where + ".config must be a map");
-      for (const auto& item : a["config"]) overrides[item.first.as<std::string>()] = item.second;
+      for (const auto& item : a["config"]) overrides[key_text(item.first, where + ".config")] = item.second;
     }
     try {
       spec.config = entry.resolve(overrides);

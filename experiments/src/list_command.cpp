@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli_options.h"
 #include "commands.h"
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/datasets.h"
@@ -18,7 +19,7 @@ void add_list_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("list", "List search spaces, benchmarks, datasets and algorithms");
   cmd->add_flag("--json", o->json, "Print one JSON object");
-  cmd->add_option("--plugin", o->plugins, "Also list the searchers of a plugin (repeatable)");
+  add_text_option(*cmd, "--plugin", o->plugins, "Also list the searchers of a plugin (repeatable)");
   cmd->callback([o] {
     using nlohmann::ordered_json;
     ordered_json out;

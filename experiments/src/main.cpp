@@ -3,10 +3,33 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include "commands.h"
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/text.h"
+
+namespace {
+
+/// The one way a failure reaches the user: `error: <message>` as a single line on stderr. Our own
+/// messages may quote user input holding a newline: it is escaped. A foreign exception's text (a
+/// library's, possibly with a stack trace) is cut to its first line.
+int report_error(const std::string& message, int exit_code, bool first_line_only = false) {
+  const std::string text = first_line_only ? message.substr(0, message.find('\n')) : message;
+  std::fprintf(stderr, "error: %s\n", nas::one_line(text).c_str());
+  return exit_code;
+}
+
+/// Flushes stdout and says whether everything written to it arrived (a full disk, a closed pipe
+/// or /dev/full must not look like success).
+bool stdout_ok() {
+  std::cout.flush();
+  const bool ok = std::cout.good() && std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
+  return ok;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"nas: neural architecture search on tabular benchmarks and supernets", "nas"};
@@ -17,27 +40,20 @@ int main(int argc, char** argv) {
   nas::cli::add_search_command(app);
   nas::cli::add_run_command(app);
   nas::cli::add_report_command(app);
+  int exit_code = 0;
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);
+    exit_code = app.exit(e);  // --help, --version: printed to stdout, checked below
   } catch (const CLI::ParseError& e) {
-    std::cerr << "error: " << e.what() << " (see nas --help)\n";
-    return 2;
+    return report_error(std::string(e.what()) + " (see nas --help)", 2);
   } catch (const nas::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return report_error(e.what(), 1);
   } catch (const std::bad_alloc&) {
-    std::cerr << "error: out of memory\n";
-    return 1;
+    return report_error("out of memory", 1);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return report_error(e.what(), 1, /*first_line_only=*/true);
   }
-  std::cout.flush();
-  if (!std::cout) {
-    std::cerr << "error: could not write the output\n";
-    return 1;
-  }
-  return 0;
+  if (!stdout_ok()) return report_error("could not write the output (standard output is full or closed)", 1);
+  return exit_code;
 }

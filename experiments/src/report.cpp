@@ -19,6 +19,7 @@
 
 #include "json_util.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/file_io.h"
 #include "results_store.h"
 #include "run.h"
 
@@ -1108,19 +1109,9 @@ std::string render_markdown(const std::string& dir, const ReportSummary& s, cons
 // ---------------------------------------------------------------------------------------------
 // Files and gnuplot
 
-/// Writes through a temporary file and a rename, so a reader never sees half a report.
-void write_file(const std::string& path, const std::string& content) {
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) throw Error("cannot write " + partial);
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) throw Error("cannot write " + path + ": " + ec.message());
-}
+/// Writes through a temporary file and a rename (AtomicFile), so a reader never sees half a report
+/// and a failed write (a full disk) leaves no temporary behind.
+void write_file(const std::string& path, const std::string& content) { write_file_atomically(path, content, "report file"); }
 
 /// File names of one space and dataset's anytime plot, without suffix.
 std::string anytime_base(const AnytimeData& data) { return "anytime-" + data.space + "-" + data.dataset; }

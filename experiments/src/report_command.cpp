@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli_options.h"
 #include "commands.h"
 #include "nas/benchmark_api/error.h"
 #include "report.h"
@@ -19,7 +20,7 @@ void add_report_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "report", "Write the report of an experiment: DIR/report.md, DIR/summary.json and anytime plots");
-  cmd->add_option("dir", o->dir, "Output folder of `nas run` (holds results.sqlite)")->required();
+  add_text_option(*cmd, "dir", o->dir, "Output folder of `nas run` (holds results.sqlite)")->required();
   cmd->add_flag("--json", o->json, "Print summary.json instead of the path of report.md");
   cmd->callback([o] {
     experiments::write_report(o->dir);

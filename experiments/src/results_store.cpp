@@ -1,7 +1,9 @@
 // The SQLite results store of an experiment.
 #include "results_store.h"
 
+#include <cstring>
 #include <filesystem>
+#include <set>
 #include <utility>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS runs (
   budget_seconds REAL NOT NULL, budget_queries INTEGER NOT NULL,
   wall_seconds REAL NOT NULL, notes TEXT NOT NULL,
   device TEXT NOT NULL DEFAULT '', search_wall_seconds REAL NOT NULL DEFAULT 0,
+  torch_threads INTEGER NOT NULL DEFAULT 0,
   UNIQUE(algorithm, space, dataset, seed));
 CREATE TABLE IF NOT EXISTS epochs (
   algorithm TEXT NOT NULL, space TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
@@ -35,12 +38,27 @@ CREATE TABLE IF NOT EXISTS trajectory (
   PRIMARY KEY (run_id, step)) WITHOUT ROWID;
 )sql";
 
+/// SQLite's message, with the operating system's cause where there is one ("disk I/O error" alone
+/// does not say that the disk is full).
+std::string sqlite_error(sqlite3* db) {
+  std::string why = sqlite3_errmsg(db);
+  const int extended = sqlite3_extended_errcode(db);
+  const int code = extended & 0xff;
+  const int system = sqlite3_system_errno(db);
+  if ((code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN) && system != 0) {
+    why += std::string(" (") + std::strerror(system) + ")";
+  } else if (code == SQLITE_FULL || extended == SQLITE_IOERR_WRITE) {
+    why += " (a write failed: the disk is full or a file-size limit was reached)";
+  }
+  return why;
+}
+
 /// A prepared statement that finalizes itself.
 class Statement {
  public:
   Statement(sqlite3* db, const std::string& sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw Error(std::string("results store: ") + sqlite3_errmsg(db));
+      throw Error(std::string("results store: ") + sqlite_error(db));
     }
   }
   ~Statement() { sqlite3_finalize(stmt_); }
@@ -60,7 +78,7 @@ class Statement {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw Error(std::string("results store: ") + sqlite3_errmsg(db_));
+    throw Error(std::string("results store: ") + sqlite_error(db_));
   }
   void reset() {
     sqlite3_reset(stmt_);
@@ -79,7 +97,7 @@ class Statement {
 
  private:
   Statement& check(int rc) {
-    if (rc != SQLITE_OK) throw Error(std::string("results store: ") + sqlite3_errmsg(db_));
+    if (rc != SQLITE_OK) throw Error(std::string("results store: ") + sqlite_error(db_));
     return *this;
   }
   sqlite3* db_;
@@ -89,7 +107,7 @@ class Statement {
 sqlite3* open_database(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    const std::string why = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    const std::string why = db != nullptr ? sqlite_error(db) : "out of memory";
     sqlite3_close(db);
     throw Error("cannot open results store " + path + ": " + why);
   }
@@ -104,12 +122,52 @@ ResultsStore ResultsStore::open(const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error("cannot create results directory " + dir + ": " + ec.message());
   const std::string path = dir + "/results.sqlite";
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    throw Error(path + " is not a regular file, so it cannot be a results store");
+  }
   ResultsStore store(open_database(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE), path);
-  // WAL: a committed run survives the process being killed; readers never block the writer.
+  // Both checks only read: a foreign or older file is refused before anything is written into it.
+  store.refuse_foreign_database();
   store.refuse_old_schema();
+  // WAL: a committed run survives the process being killed; readers never block the writer.
   store.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   store.exec(kSchema);
+  bool has_threads = false;
+  Statement columns(store.db_, "PRAGMA table_info(runs)");
+  while (columns.step()) has_threads = has_threads || columns.text(1) == "torch_threads";
+  if (!has_threads) store.exec("ALTER TABLE runs ADD COLUMN torch_threads INTEGER NOT NULL DEFAULT 0");
   return store;
+}
+
+void ResultsStore::refuse_foreign_database() const {
+  // Reading the schema is where SQLite notices a file that is not a database at all.
+  std::set<std::string> tables;
+  try {
+    Statement select(db_, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    while (select.step()) tables.insert(select.text(0));
+  } catch (const Error& e) {
+    throw Error(path_ + " is not a nas results store (" + std::string(e.what()).substr(std::string("results store: ").size()) +
+                "); choose another --out directory");
+  }
+  static const std::set<std::string> ours{"experiment", "runs", "epochs", "trajectory"};
+  std::string others;
+  for (const std::string& table : tables) {
+    if (ours.count(table) == 0) others += (others.empty() ? "" : ", ") + table;
+  }
+  bool foreign = !others.empty();
+  if (!foreign && tables.count("experiment") != 0) {
+    Statement count(db_, "SELECT count(*), count(CASE WHEN key = 'schema_version' THEN 1 END) FROM experiment");
+    count.step();
+    foreign = count.integer(0) > 0 && count.integer(1) == 0;  // metadata, but not ours
+  }
+  if (foreign) {
+    throw Error(path_ + " is a SQLite database of something else" + (others.empty() ? "" : " (tables: " + others + ")") +
+                ", not nas results; it is left untouched: choose another --out directory");
+  }
+}
+
+void ResultsStore::rollback_quietly() noexcept {
+  if (db_ != nullptr && sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 ResultsStore ResultsStore::open_existing(const std::string& dir) {
@@ -149,8 +207,8 @@ ResultsStore::~ResultsStore() {
 void ResultsStore::exec(const std::string& sql) const {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    const std::string why = message != nullptr ? message : "unknown error";
     sqlite3_free(message);
+    const std::string why = sqlite_error(db_);
     throw Error("results store " + path_ + ": " + why);
   }
 }
@@ -173,6 +231,25 @@ void ResultsStore::set_metadata(const std::map<std::string, std::string>& values
   });
 }
 
+std::map<std::string, std::string> ResultsStore::claim(
+    const std::map<std::string, std::string>& fresh,
+    const std::function<void(const std::map<std::string, std::string>&)>& check) {
+  std::map<std::string, std::string> in_effect;
+  in_transaction([&] {
+    in_effect = metadata();
+    if (!in_effect.empty()) check(in_effect);
+    Statement insert(db_, "INSERT OR IGNORE INTO experiment(key, value) VALUES (?, ?)");
+    for (const auto& [key, value] : fresh) {
+      if (in_effect.count(key) != 0) continue;
+      insert.bind(1, key).bind(2, value);
+      insert.step();
+      insert.reset();
+      in_effect[key] = value;
+    }
+  });
+  return in_effect;
+}
+
 std::set<RunKey> ResultsStore::finished_runs() const {
   std::set<RunKey> done;
   Statement select(db_, "SELECT algorithm, space, dataset, seed FROM runs");
@@ -188,8 +265,8 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& spac
     Statement insert(db_,
                      "INSERT INTO runs(algorithm, space, dataset, seed, arch_index, arch, search_valid_accuracy,"
                      " valid_accuracy, valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds,"
-                     " budget_queries, wall_seconds, notes, device, search_wall_seconds)"
-                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     " budget_queries, wall_seconds, notes, device, search_wall_seconds, torch_threads)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert.bind(1, algorithm).bind(2, space).bind(3, dataset).bind(4, static_cast<std::int64_t>(outcome.seed));
     insert.bind(5, static_cast<std::int64_t>(outcome.index)).bind(6, outcome.arch);
     insert.bind(7, outcome.search_valid_accuracy).bind(8, outcome.valid_accuracy);
@@ -198,6 +275,7 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& spac
     insert.bind(13, outcome.simulated_seconds).bind(14, budget.seconds).bind(15, budget.queries);
     insert.bind(16, outcome.wall_seconds).bind(17, nlohmann::json(outcome.notes).dump());
     insert.bind(18, outcome.device).bind(19, outcome.search_wall_seconds);
+    insert.bind(20, static_cast<std::int64_t>(outcome.torch_threads));
     insert.step();
     const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
     Statement point(db_, "INSERT INTO trajectory VALUES (?,?,?,?,?)");
@@ -251,7 +329,8 @@ std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) 
   Statement select(db_,
                    "SELECT id, algorithm, space, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
                    " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
-                   " wall_seconds, notes, device, search_wall_seconds FROM runs ORDER BY algorithm, space, dataset, seed");
+                   " wall_seconds, notes, device, search_wall_seconds, torch_threads FROM runs"
+                   " ORDER BY algorithm, space, dataset, seed");
   while (select.step()) {
     StoredRun run;
     run.id = select.integer(0);
@@ -275,6 +354,7 @@ std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) 
     o.notes = nlohmann::json::parse(select.text(17)).get<std::vector<std::string>>();
     o.device = select.text(18);
     o.search_wall_seconds = select.real(19);
+    o.torch_threads = static_cast<int>(select.integer(20));
     position[run.id] = out.size();
     out.push_back(std::move(run));
   }

@@ -12,7 +12,7 @@
 //        arch TEXT, search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
 //        test_accuracy REAL, test_hp INTEGER, queries INTEGER, simulated_seconds REAL,
 //        budget_seconds REAL, budget_queries INTEGER, wall_seconds REAL, notes TEXT (JSON array),
-//        device TEXT, search_wall_seconds REAL,
+//        device TEXT, search_wall_seconds REAL, torch_threads INTEGER (weight-sharing runs; 0 otherwise),
 //        UNIQUE(algorithm, space, dataset, seed))
 //   epochs(algorithm TEXT, space TEXT, dataset TEXT, seed INTEGER, epoch INTEGER, train_loss REAL,
 //          train_accuracy REAL, arch_loss REAL, arch_accuracy REAL, valid_accuracy REAL,
@@ -22,6 +22,9 @@
 //   trajectory(run_id INTEGER, step INTEGER, simulated_seconds REAL, incumbent INTEGER,
 //              incumbent_valid_accuracy REAL, PRIMARY KEY(run_id, step)) WITHOUT ROWID
 //       one row per evaluation: the incumbent after it (step = number of evaluations so far)
+// A store written before torch_threads existed gets the column (0) when opened for writing.
+// A SQLite file that holds other tables, or an experiment table without schema_version, is not a
+// nas results store and is refused before anything is written to it.
 // `algorithm` is the experiment's label of the searcher (its name unless the config sets a label);
 // `space` is "tss" or "sss". A store of schema 1 (runs without a space, written before grids could
 // span both spaces) is refused with an error that says so: its rows cannot be keyed the new way.
@@ -29,6 +32,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -63,6 +67,12 @@ class ResultsStore {
   /// The experiment metadata (empty for a new store).
   std::map<std::string, std::string> metadata() const;
   void set_metadata(const std::map<std::string, std::string>& values);
+  /// Binds the store to an experiment in one write transaction: a new store gets `fresh` as its
+  /// metadata; a store that has metadata is passed to `check` (which throws nas::Error to refuse
+  /// it) and gets the keys of `fresh` it lacks. So two processes can never both bind one store
+  /// to different configs. Returns the metadata in effect.
+  std::map<std::string, std::string> claim(const std::map<std::string, std::string>& fresh,
+                                           const std::function<void(const std::map<std::string, std::string>&)>& check);
 
   /// The key of every stored run.
   std::set<RunKey> finished_runs() const;
@@ -91,7 +101,11 @@ class ResultsStore {
   void exec(const std::string& sql) const;
   /// Throws nas::Error if the file holds a runs table of an older schema (no space column).
   void refuse_old_schema() const;
+  /// Throws nas::Error if the file is a SQLite database of something else than nas results.
+  void refuse_foreign_database() const;
   /// Runs `body` inside one write transaction: committed if it returns, rolled back if it throws.
+  /// The error that ended it is the one reported (SQLite may already have rolled back, e.g. on a
+  /// full disk, and a second ROLLBACK would only say "no transaction is active").
   template <typename Body>
   void in_transaction(Body&& body) {
     exec("BEGIN IMMEDIATE");
@@ -99,10 +113,11 @@ class ResultsStore {
       body();
       exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      rollback_quietly();
       throw;
     }
   }
+  void rollback_quietly() noexcept;
 
   sqlite3* db_ = nullptr;
   std::string path_;

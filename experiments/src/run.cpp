@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "nas/algorithms/yaml_file.h"
 #include "nas/benchmark_api/error.h"
 
 namespace nas::experiments {
@@ -41,13 +42,7 @@ std::string config_dir() {
 YAML::Node algorithm_config(const std::string& name, const std::vector<std::string>& overrides) {
   YAML::Node base;
   const std::string path = config_dir() + "/algorithms/" + name + ".yaml";
-  if (std::filesystem::exists(path)) {
-    try {
-      base = YAML::LoadFile(path);
-    } catch (const YAML::Exception& e) {
-      throw Error(path + ": " + e.what());
-    }
-  }
+  if (std::filesystem::exists(path)) base = algorithms::load_yaml_file(path, "searcher config");
   return algorithms::apply_overrides(base, overrides);
 }
 
@@ -111,6 +106,7 @@ RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& 
   outcome.epochs = std::move(result.epochs);
   outcome.search_wall_seconds = result.search_wall_seconds;
   outcome.device = result.device;
+  if (registry.get(spec.algorithm).family == "weight-sharing") outcome.torch_threads = spec.environment.threads;
   fill_reported_accuracies(outcome, spec.dataset, benchmark);
   const bench::CostInfo cost = benchmark.cost(outcome.index, spec.dataset);
   outcome.params_m = cost.params_m;

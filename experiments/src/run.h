@@ -42,6 +42,7 @@ struct RunOutcome {
   std::vector<algorithms::EpochRecord> epochs;  ///< weight-sharing searches
   double search_wall_seconds = 0;               ///< weight-sharing searches: supernet training time
   std::string device;                           ///< weight-sharing searches
+  int torch_threads = 0;                        ///< weight-sharing searches: LibTorch CPU threads (0 otherwise)
 };
 
 /// Mean and population standard deviation (numpy's default, as NATS-Bench's tables use).

@@ -1,6 +1,7 @@
 // The experiment runner.
 #include "runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <ctime>
@@ -10,8 +11,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
+#include "folder_lock.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/file_io.h"
+#include "nas/benchmark_api/text.h"
 #include "parallel.h"
 #include "results_store.h"
 #include "run.h"
@@ -69,6 +74,19 @@ std::string recorded_path(const std::string& named) {
   return std::filesystem::absolute(named).lexically_normal().string();
 }
 
+int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+/// DIR/checkpoints/<label>-<space>-<dataset>-<seed>.pt. Labels, spaces and datasets are safe names
+/// (checked where they enter), so the file is always inside the checkpoints folder; checked again
+/// here because a file outside it would be overwritten and deleted.
+std::string checkpoint_path(const std::string& checkpoint_dir, const RunKey& key) {
+  const std::string name = key.algorithm + "-" + key.space + "-" + key.dataset + "-" + std::to_string(key.seed) + ".pt";
+  if (!is_safe_name(key.algorithm) || name.find('/') != std::string::npos) {
+    throw Error("label " + nas::quoted(key.algorithm) + " cannot name a checkpoint file: use " + std::string(safe_name_rule()));
+  }
+  return checkpoint_dir + "/" + name;
+}
+
 std::string space_list_text(const std::vector<bench::Space>& spaces) {
   std::string out;
   for (bench::Space s : spaces) out += (out.empty() ? "" : ",") + std::string(bench::space_name(s));
@@ -99,41 +117,59 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     }
   }
   const std::string hash = config_hash(config);
+  bool has_weight_sharing = false;
+  for (const AlgorithmSpec& algorithm : config.algorithms) {
+    has_weight_sharing = has_weight_sharing || registry.get(algorithm.name).family == "weight-sharing";
+  }
+  // Weight-sharing results depend on the LibTorch thread count: "0 = all cores" is resolved here,
+  // recorded, and a resume with another count is refused.
+  const int torch_threads = config.torch_threads > 0 ? config.torch_threads : hardware_threads();
 
+  YAML::Emitter emitter;
+  emitter << to_yaml(config);
+  std::map<std::string, std::string> fresh{{"schema_version", "2"},
+                                           {"config_hash", hash},
+                                           {"config", emitter.c_str()},
+                                           {"nas_version", std::string(bench::nas_version())},
+                                           {"spaces", space_list_text(config.spaces)},
+                                           {"created_at", now_utc()}};
+  for (bench::Space space : config.spaces) {
+    const std::string name(bench::space_name(space));
+    fresh["benchmark_path." + name] = recorded_path(config.benchmarks.at(space));
+    fresh["benchmark_checksum." + name] = checksum_hex(benchmarks.at(space).store().checksum());
+  }
+  if (has_weight_sharing) fresh["torch_threads"] = std::to_string(torch_threads);
+
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw Error("cannot create results directory " + out_dir + ": " + ec.message());
+  const FolderLock folder_lock(out_dir);  // held until the grid is done: one `nas run` per folder
   ResultsStore store = ResultsStore::open(out_dir);
-  const auto metadata = store.metadata();
-  if (metadata.empty()) {
-    YAML::Emitter emitter;
-    emitter << to_yaml(config);
-    std::map<std::string, std::string> values{{"schema_version", "2"},
-                                              {"config_hash", hash},
-                                              {"config", emitter.c_str()},
-                                              {"nas_version", std::string(bench::nas_version())},
-                                              {"spaces", space_list_text(config.spaces)},
-                                              {"created_at", now_utc()}};
-    for (bench::Space space : config.spaces) {
-      const std::string name(bench::space_name(space));
-      values["benchmark_path." + name] = recorded_path(config.benchmarks.at(space));
-      values["benchmark_checksum." + name] = checksum_hex(benchmarks.at(space).store().checksum());
+  // The config check and the first write are one transaction (ResultsStore::claim).
+  const auto metadata = store.claim(fresh, [&](const std::map<std::string, std::string>& existing) {
+    const auto value = [&](const std::string& key) {
+      const auto it = existing.find(key);
+      return it == existing.end() ? std::string("?") : it->second;
+    };
+    if (value("config_hash") != hash) {
+      throw Error(out_dir + " holds results of a different experiment config (hash " + value("config_hash") +
+                  ", this one " + hash + "); choose another --out directory");
     }
-    store.set_metadata(values);
-    std::ofstream(out_dir + "/config.resolved.yaml") << emitter.c_str() << "\n";
-  } else if (metadata.count("config_hash") == 0 || metadata.at("config_hash") != hash) {
-    throw Error(out_dir + " holds results of a different experiment config (hash " +
-                (metadata.count("config_hash") ? metadata.at("config_hash") : std::string("?")) + ", this one " + hash +
-                "); choose another --out directory");
-  } else {
     for (bench::Space space : config.spaces) {
       const std::string key = "benchmark_checksum." + std::string(bench::space_name(space));
-      const std::string now = checksum_hex(benchmarks.at(space).store().checksum());
-      const auto it = metadata.find(key);
-      if (it == metadata.end() || it->second != now) {
+      if (value(key) != fresh.at(key)) {
         throw Error(out_dir + " was computed on a different " + std::string(bench::space_name(space)) +
-                    " benchmark (checksum " + (it == metadata.end() ? std::string("?") : it->second) + ", now " + now +
-                    "); choose another --out directory");
+                    " benchmark (checksum " + value(key) + ", now " + fresh.at(key) + "); choose another --out directory");
       }
     }
-  }
+    if (has_weight_sharing && existing.count("torch_threads") != 0 && value("torch_threads") != fresh.at("torch_threads")) {
+      throw Error(out_dir + " holds weight-sharing runs trained with torch_threads " + value("torch_threads") +
+                  ", this run would use " + fresh.at("torch_threads") +
+                  " (their results depend on it); set torch_threads: " + value("torch_threads") + " to resume");
+    }
+  });
+  // Restored on every run, so a deleted or damaged copy comes back (the store holds the original).
+  write_file_atomically(out_dir + "/config.resolved.yaml", metadata.at("config") + "\n", "resolved config");
 
   const auto done = store.finished_runs();
   std::vector<Job> jobs, training_jobs;  // query-based runs in parallel; supernet trainings one at a time
@@ -173,11 +209,10 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
       if (const char* env = std::getenv("NAS_DATA")) spec.environment.data_root = env;
     }
     spec.environment.device = config.device;
-    spec.environment.threads = config.torch_threads;
+    spec.environment.threads = torch_threads;
     // Weight-sharing runs checkpoint at every epoch end and log the epoch to the store.
     const std::string checkpoint_dir = out_dir + "/checkpoints";
-    spec.environment.checkpoint_path = checkpoint_dir + "/" + key.algorithm + "-" + key.space + "-" + key.dataset + "-" +
-                                       std::to_string(job.seed) + ".pt";
+    spec.environment.checkpoint_path = checkpoint_path(checkpoint_dir, key);
     class EpochLogger final : public algorithms::SearchCallbacks {
      public:
       EpochLogger(std::function<void(const algorithms::EpochRecord&)> log) : log_(std::move(log)) {}

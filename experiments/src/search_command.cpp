@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli_options.h"
 #include "commands.h"
 #include "json_util.h"
 #include "nas/benchmark_api/error.h"
@@ -37,25 +38,30 @@ void add_search_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("search", "Run a searcher on a benchmark (one run, or --runs N seeded runs)");
-  cmd->add_option("--algo", o->algo, "Searcher name (nas list shows them)")->required();
-  cmd->add_option("--space", o->space, "tss or sss")->capture_default_str();
-  cmd->add_option("--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
-  cmd->add_option("--seed", o->seed, "Seed of the run (runs use seed, seed+1, ...)")->capture_default_str();
-  auto* seconds = cmd->add_option("--budget-seconds", o->budget_seconds, "Budget in simulated seconds (default: NATS-Bench's)");
-  auto* queries = cmd->add_option("--budget-queries", o->budget_queries, "Budget in number of evaluations");
+  add_text_option(*cmd, "--algo", o->algo, "Searcher name (nas list shows them)")->required();
+  add_text_option(*cmd, "--space", o->space, "tss or sss")->capture_default_str();
+  add_text_option(*cmd, "--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
+  add_integer_option(*cmd, "--seed", o->seed, "Seed of the run (runs use seed, seed+1, ...)", 0, INT64_MAX)->capture_default_str();
+  auto* seconds = add_number_option(*cmd, "--budget-seconds", o->budget_seconds,
+                                    "Budget in simulated seconds (default: NATS-Bench's; at most " +
+                                        std::to_string(static_cast<long long>(algorithms::kMaxBudgetSeconds)) + ")",
+                                    0, algorithms::kMaxBudgetSeconds);
+  auto* queries = add_integer_option(*cmd, "--budget-queries", o->budget_queries,
+                                     "Budget in number of evaluations (at most " +
+                                         std::to_string(algorithms::kMaxBudgetQueries) + ")",
+                                     1, algorithms::kMaxBudgetQueries);
   seconds->excludes(queries);
-  cmd->add_option("--set", o->sets, "Override a searcher setting, key=value (repeatable)");
-  cmd->add_option("--plugin", o->plugins, "Load searchers from a plugin shared library (repeatable)");
-  cmd->add_option("--bench", o->bench_file, "Benchmark store (default: the shipped one)");
-  cmd->add_option("--runs", o->runs, "Independent runs")->check(CLI::Range(1, 1000000))->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Threads across runs")->check(CLI::Range(1, 1024))->capture_default_str();
+  add_text_option(*cmd, "--set", o->sets, "Override a searcher setting, key=value (repeatable)");
+  add_text_option(*cmd, "--plugin", o->plugins, "Load searchers from a plugin shared library (repeatable)");
+  add_text_option(*cmd, "--bench", o->bench_file, "Benchmark store (default: the shipped one)");
+  add_integer_option(*cmd, "--runs", o->runs, "Independent runs", 1, 1000000)->capture_default_str();
+  add_integer_option(*cmd, "--threads", o->threads, "Threads across runs", 1, 1024)->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON");
-  cmd->add_option("--data", o->data, "Weight-sharing searches: image data folder (default: $NAS_DATA)");
-  cmd->add_option("--device", o->device, "Weight-sharing searches: cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("--torch-threads", o->torch_threads, "Weight-sharing searches: LibTorch CPU threads")
-      ->check(CLI::Range(1, 1024))
+  add_text_option(*cmd, "--data", o->data, "Weight-sharing searches: image data folder (default: $NAS_DATA)");
+  add_text_option(*cmd, "--device", o->device, "Weight-sharing searches: cpu, cuda or cuda:N")->capture_default_str();
+  add_integer_option(*cmd, "--torch-threads", o->torch_threads, "Weight-sharing searches: LibTorch CPU threads", 1, 1024)
       ->capture_default_str();
-  cmd->add_option("--checkpoint", o->checkpoint, "Weight-sharing searches: checkpoint file (resumes if present)");
+  add_text_option(*cmd, "--checkpoint", o->checkpoint, "Weight-sharing searches: checkpoint file (resumes if present)");
   cmd->callback([o] {
     const auto started = std::chrono::steady_clock::now();
     const bench::Space space_id = bench::parse_space(o->space);
@@ -87,13 +93,11 @@ void add_search_command(CLI::App& app) {
     base.environment.checkpoint_path = o->checkpoint;
     if (weight_sharing && o->runs > 1 && !o->checkpoint.empty()) throw Error("--checkpoint is for a single run");
     if (o->budget_queries) {
-      if (*o->budget_queries <= 0) throw Error("--budget-queries must be positive");
       base.budget.queries = *o->budget_queries;
     } else {
-      const double budget = o->budget_seconds ? *o->budget_seconds : experiments::default_budget_seconds(space_id, dataset);
-      if (!(budget > 0) || !std::isfinite(budget)) throw Error("--budget-seconds must be positive");
-      base.budget.seconds = budget;
+      base.budget.seconds = o->budget_seconds ? *o->budget_seconds : experiments::default_budget_seconds(space_id, dataset);
     }
+    algorithms::check_budget(base.budget, "--budget-seconds / --budget-queries");
 
     std::vector<experiments::RunOutcome> outcomes(static_cast<std::size_t>(o->runs));
     // Weight-sharing runs already use every LibTorch thread: run them one after another.

@@ -48,10 +48,12 @@ struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
-/// The size of a regular file; a missing file is "PATH: missing".
+/// The size of a regular file; a missing file is "PATH: missing", a FIFO or device is refused (it
+/// could block or never end).
 std::uint64_t size_of_file(const std::string& path) {
   std::error_code error;
-  if (!fs::is_regular_file(path, error)) throw Error(path + ": missing (no such file)");
+  if (!fs::exists(path, error)) throw Error(path + ": missing (no such file)");
+  if (!fs::is_regular_file(path, error)) throw Error(path + ": not a regular file (a FIFO, device or folder)");
   const std::uint64_t size = fs::file_size(path, error);
   if (error) throw Error("cannot read " + path + ": " + error.message());
   return size;
@@ -83,7 +85,12 @@ std::string gunzip_file(const std::string& path) {
   constexpr std::size_t kChunk = std::size_t{1} << 22;
   std::size_t used = 0;
   int error = Z_OK;
+  constexpr std::size_t kMaxBytes = std::size_t{4} << 30;  // the largest data file here is ~50 MB unpacked
   while (true) {
+    if (used > kMaxBytes) {
+      gzclose_r(gz);
+      throw Error(path + ": decompresses to more than " + with_commas(kMaxBytes) + " bytes; not a data file of this kind");
+    }
     out.resize(used + kChunk);
     const int got = gzread(gz, out.data() + used, static_cast<unsigned>(kChunk));
     if (got < 0) break;

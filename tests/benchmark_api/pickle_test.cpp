@@ -558,7 +558,7 @@ TEST(Bzip2, RejectsBadInput) {
     (void)read_file("/nonexistent/dir/file.pbz2");
     ADD_FAILURE();
   } catch (const nas::Error& error) {
-    EXPECT_EQ(std::string(error.what()), "cannot open /nonexistent/dir/file.pbz2: No such file or directory");
+    EXPECT_EQ(std::string(error.what()), "cannot read /nonexistent/dir/file.pbz2: No such file or directory");
   }
 }
 

@@ -19,13 +19,13 @@ struct CommandResult {
   std::string out, err;
 };
 
-/// Runs `nas ARGS` through the shell (ARGS may contain quoting and redirections of stdin only).
-inline CommandResult nas(const std::string& args) {
+/// Runs a shell command line; its stdout and stderr are captured separately.
+inline CommandResult shell(const std::string& command_line) {
   static int counter = 0;
   const std::string err_file = (std::filesystem::temp_directory_path() /
                                 ("nas_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++)))
                                    .string();
-  const std::string command = std::string(NAS_EXECUTABLE) + " " + args + " 2>" + err_file;
+  const std::string command = "{ " + command_line + " ; } 2>" + err_file;
   CommandResult run;
   FILE* pipe = ::popen(command.c_str(), "r");
   char buffer[65536];
@@ -38,6 +38,9 @@ inline CommandResult nas(const std::string& args) {
   return run;
 }
 
+/// Runs `nas ARGS` through the shell (ARGS may contain quoting and redirections).
+inline CommandResult nas(const std::string& args) { return shell(std::string(NAS_EXECUTABLE) + " " + args); }
+
 /// The JSON a successful command printed (a test failure if it failed).
 inline nlohmann::json json_of(const CommandResult& run) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
@@ -46,13 +49,15 @@ inline nlohmann::json json_of(const CommandResult& run) {
 
 /// Bad input: exactly one line on stderr starting with "error: " and containing `fragment`, a
 /// non-zero exit and nothing on stdout.
-inline void expect_clean_error(const std::string& args, const std::string& fragment) {
-  const CommandResult run = nas(args);
+inline void expect_clean_error(const CommandResult& run, const std::string& args, const std::string& fragment) {
   EXPECT_NE(run.exit_code, 0) << args;
   EXPECT_TRUE(run.out.empty()) << args << " printed: " << run.out;
   EXPECT_EQ(run.err.rfind("error: ", 0), 0u) << args << " stderr: " << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << args << " stderr: " << run.err;
   EXPECT_NE(run.err.find(fragment), std::string::npos) << args << " stderr: " << run.err;
+}
+inline void expect_clean_error(const std::string& args, const std::string& fragment) {
+  expect_clean_error(nas(args), args, fragment);
 }
 
 /// A fresh temporary directory removed at scope exit.

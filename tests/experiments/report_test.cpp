@@ -471,8 +471,10 @@ TEST_F(ReportTest, AnytimeCurvesLeaveWeightSharingOut) {
 }
 
 TEST_F(ReportTest, OnlyWeightSharingRunsHaveNoAnytimeCurves) {
-  ResultsStore::open(dir_).set_metadata(
-      {{"spaces", "tss"}, {"benchmark_path.tss", "shipped"}, {"benchmark_checksum.tss", shipped_checksum()}});
+  ResultsStore::open(dir_).set_metadata({{"schema_version", "2"},
+                                         {"spaces", "tss"},
+                                         {"benchmark_path.tss", "shipped"},
+                                         {"benchmark_checksum.tss", shipped_checksum()}});
   write_weight_sharing();
   const ReportSummary s = nas::experiments::build_report(dir_);
   EXPECT_TRUE(s.anytime.empty());

@@ -141,10 +141,10 @@ TEST(Search, BadInputGivesOneErrorLine) {
   expect_clean_error("search --algo rea --dataset cifar10 --set population=ten", "expects an int");
   expect_clean_error("search --algo rea --dataset cifar10 --set population=0", "population must be at least 1");
   expect_clean_error("search --algo rea --dataset cifar10 --set population", "--set expects key=value");
-  expect_clean_error("search --algo rea --dataset cifar10 --budget-seconds 0", "must be positive");
-  expect_clean_error("search --algo rea --dataset cifar10 --budget-seconds -5", "must be positive");
-  expect_clean_error("search --algo rea --dataset cifar10 --budget-queries 0", "must be positive");
-  expect_clean_error("search --algo rea --dataset cifar10 --plugin /nonexistent/libx.so", "does not exist");
+  expect_clean_error("search --algo rea --dataset cifar10 --budget-seconds 0", "needs a positive budget");
+  expect_clean_error("search --algo rea --dataset cifar10 --budget-seconds -5", "'-5' is outside [0, 10000000]");
+  expect_clean_error("search --algo rea --dataset cifar10 --budget-queries 0", "'0' is outside [1, 1000000]");
+  expect_clean_error("search --algo rea --dataset cifar10 --plugin /nonexistent/libx.so", "No such file or directory");
   expect_clean_error(std::string("search --algo rea --dataset cifar10 --plugin ") + NAS_ALGORITHMS_LIBRARY, "is not a nas plugin");
   expect_clean_error(std::string("search --algo rea --dataset cifar10 --plugin ") + NAS_WRONG_VERSION_PLUGIN,
                      "plugin interface version 999");
@@ -222,7 +222,7 @@ TEST(Run, BadExperimentFilesGiveOneErrorLine) {
   check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: 2\nalgorithms: [{name: rea, config: {populaton: 3}}]\n",
         "unknown config key 'populaton'");
   check("name: x\nspaces: [tss]\ndatasets: [cifar10]\nruns: 2\nbudget: {seconds: -1}\nalgorithms: [{name: rea}]\n",
-        "budget.seconds must be positive");
+        "budget.seconds: the seconds budget must be a finite positive number");
   check("name: x\nspaces: [tss]\ndatasets: [mnist]\nruns: 2\nalgorithms: [{name: rea}]\n", "unknown dataset 'mnist'");
   check("name: x\nspaces: [tss\n", "invalid YAML");
   expect_clean_error("run " + tmp.file("absent.yaml") + " --out " + tmp.file("out"), "cannot read experiment file");

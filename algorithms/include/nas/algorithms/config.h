@@ -120,7 +120,8 @@ class ConfigBinder {
     if (!overrides || overrides.IsNull()) return config;
     if (!overrides.IsMap()) throw Error(owner_ + ": the config must be a YAML map of key: value");
     for (const auto& item : overrides) {
-      const std::string key = item.first.as<std::string>();
+      if (!item.first.IsScalar()) throw Error(owner_ + ": a config key must be a plain name");
+      const std::string key = item.first.Scalar();
       const Binding* binding = find(key);
       if (binding == nullptr) throw Error(owner_ + ": unknown config key '" + key + "' (known: " + known_keys() + ")");
       binding->read(config, item.second);

@@ -32,7 +32,13 @@
 namespace nas::algorithms {
 
 /// Loads a plugin and registers its searchers; returns their names. Throws nas::Error if the file
-/// is missing, is not a nas plugin, has another interface version, or registers a taken name.
+/// is missing, is not a loadable shared library (check_plugin_file), is not a nas plugin, has another
+/// interface version, or registers a taken name.
 std::vector<std::string> load_plugin(const std::string& path, SearcherRegistry& registry);
+
+/// Throws nas::Error unless `path` is a regular file holding a shared library of this machine whose
+/// headers and loadable segments lie inside the file. dlopen trusts the file: a truncated library
+/// maps pages beyond its end and dies with SIGBUS, so load_plugin checks first.
+void check_plugin_file(const std::string& path);
 
 }  // namespace nas::algorithms

@@ -33,6 +33,20 @@ struct Budget {
   std::int64_t queries = 0;   ///< number of evaluations
 };
 
+/// The limits of one query-based search. A run keeps one trajectory point per evaluation, so its
+/// memory grows with the evaluations it makes; these bound it (about 32 MB of trajectory).
+/// kMaxBudgetSeconds is 83 times NATS-Bench's largest budget (120,000 s): the cheapest evaluation
+/// of the benchmarks here (12 epochs of the smallest tss cell, about 68 s) fits it about 150,000
+/// times. A seconds budget that still needs more than kMaxEvaluations evaluations (e.g. a
+/// searcher that reads only early epochs) stops the run with an error rather than running on.
+inline constexpr double kMaxBudgetSeconds = 1e7;
+inline constexpr std::int64_t kMaxBudgetQueries = 1'000'000;
+inline constexpr std::int64_t kMaxEvaluations = 1'000'000;
+
+/// Throws nas::Error (prefixed with `where`, e.g. "budget") unless the budget sets at least one
+/// limit, every value is finite and non-negative, and within kMaxBudgetSeconds / kMaxBudgetQueries.
+void check_budget(const Budget& budget, const std::string& where);
+
 /// Where a weight-sharing search trains (ignored by query-based searchers).
 struct TrainingEnvironment {
   std::string data_root;        ///< folder of the image data set (--data or NAS_DATA)

@@ -132,7 +132,8 @@ class Benchmark {
     double value = 0;
   };
   /// The arch with the highest seed-mean metric at the last epoch (ties: lowest index), optionally
-  /// among archs within FLOP / parameter limits. Throws nas::Error if no arch has the metric.
+  /// among archs within FLOP / parameter limits. Throws nas::Error if no arch has the metric, or
+  /// none within the limits (saying which).
   Best find_best(Dataset dataset, Split split, int hp = 0, std::optional<double> max_flops_m = std::nullopt,
                  std::optional<double> max_params_m = std::nullopt) const;
 
@@ -141,6 +142,8 @@ class Benchmark {
 
   explicit Benchmark(Store store);
   int resolve_hp(int hp) const;
+  /// The smallest parameter count (params) or FLOP count of any arch on a dataset (error messages).
+  double smallest_cost(Dataset dataset, int hp, bool params) const;
   std::optional<double> epoch_time(std::uint32_t index, Dataset dataset, EvalSet set, int hp, bool* estimated) const;
 
   Store store_;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,8 +18,9 @@
 
 namespace nas::bench {
 
-/// The whole file as bytes. Throws nas::Error("cannot open FILE: reason") / ("cannot read FILE: reason").
-std::string read_file(const std::string& path);
+/// The whole file as bytes. Throws nas::Error ("cannot read FILE: reason") if it is missing, not a
+/// regular file (a FIFO, a device such as /dev/zero) or larger than `max_bytes`.
+std::string read_file(const std::string& path, std::uint64_t max_bytes = std::uint64_t{1} << 30);
 
 /// Decompresses a complete bzip2 stream (or several concatenated ones, as Python's bz2 module
 /// accepts). Throws nas::Error for a bad magic, corrupt data, a truncated stream, trailing bytes

@@ -21,4 +21,12 @@ std::string quoted(std::string_view text);
 /// \t or \xNN, so it prints as one line; valid UTF-8 is kept, invalid bytes are escaped.
 std::string one_line(std::string_view text);
 
+/// The characters a name may use where it becomes part of a file name (searcher names, experiment
+/// labels): letters, digits, '.', '_', '-' and '+', 1 to kMaxNameLength of them, not starting
+/// with '.' or '-' (so never "..", a hidden file or an option).
+inline constexpr std::size_t kMaxNameLength = 64;
+bool is_safe_name(std::string_view name);
+/// What is_safe_name accepts, in words (for error messages).
+std::string_view safe_name_rule();
+
 }  // namespace nas
