@@ -1,5 +1,6 @@
 // The simulated-evaluation loop shared by the query-based searchers.
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "nas/algorithms/searcher.h"
@@ -36,12 +37,20 @@ void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset d
               official_directory(benchmark.space()) + " directory with `nas bench import nats`");
 }
 
+namespace {
+std::string number_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+}  // namespace
+
 void check_budget(const Budget& budget, const std::string& where) {
   if (!std::isfinite(budget.seconds) || budget.seconds < 0) {
-    throw Error(where + ": the seconds budget must be a finite positive number, not " + std::to_string(budget.seconds));
+    throw Error(where + ": the seconds budget must be a finite positive number, not " + number_text(budget.seconds));
   }
   if (budget.seconds > kMaxBudgetSeconds) {
-    throw Error(where + ": a budget of " + std::to_string(budget.seconds) + " simulated seconds is above the limit of " +
+    throw Error(where + ": a budget of " + number_text(budget.seconds) + " simulated seconds is above the limit of " +
                 with_thousands(static_cast<std::uint32_t>(kMaxBudgetSeconds)) + " s per run");
   }
   if (budget.queries < 0 || budget.queries > kMaxBudgetQueries) {
@@ -72,7 +81,7 @@ SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallb
   };
   while (budget_left() && !callbacks.stop_requested()) {
     if (result.queries >= kMaxEvaluations) {
-      throw Error("the budget of " + std::to_string(task.budget.seconds) + " simulated seconds is not spent after " +
+      throw Error("the budget of " + number_text(task.budget.seconds) + " simulated seconds is not spent after " +
                   with_thousands(static_cast<std::uint32_t>(kMaxEvaluations)) +
                   " evaluations, the most one run makes (its memory grows with them); give a smaller budget");
     }

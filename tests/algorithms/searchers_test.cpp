@@ -2,6 +2,8 @@
 // implementation shows (NATS-Bench's mutation rule, aging, the policy gradient, budgets, configs).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -155,6 +157,74 @@ TEST(Registry, DuplicateAndUnknownNamesAndConfigErrors) {
   EXPECT_THROW(registry.create("reinforce", typed), nas::Error);
   const YAML::Node overridden = apply_overrides(YAML::Node(), {"population=5", "sample_size=2"});
   EXPECT_EQ(registry.get("rea").resolve(overridden)["population"].as<int>(), 5);
+}
+
+}  // namespace
+}  // namespace nas::algorithms
+
+namespace nas::algorithms {
+namespace {
+
+TEST(Budget, LimitsAreCheckedUpFront) {
+  auto error_of = [](Budget b) {
+    try {
+      check_budget(b, "budget");
+    } catch (const nas::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of({std::numeric_limits<double>::infinity(), 0}).find("finite"), std::string::npos);
+  EXPECT_NE(error_of({std::numeric_limits<double>::quiet_NaN(), 0}).find("finite"), std::string::npos);
+  EXPECT_NE(error_of({-1, 0}).find("finite positive"), std::string::npos);
+  EXPECT_NE(error_of({kMaxBudgetSeconds * 2, 0}).find("above the limit"), std::string::npos);
+  EXPECT_NE(error_of({0, kMaxBudgetQueries + 1}).find("outside [1, 1,000,000]"), std::string::npos);
+  EXPECT_NE(error_of({0, 0}).find("positive budget"), std::string::npos);
+  EXPECT_EQ(error_of({kMaxBudgetSeconds, 0}), "");
+  EXPECT_EQ(error_of({0, kMaxBudgetQueries}), "");
+}
+
+TEST(Budget, ASecondsBudgetThatNeedsTooManyEvaluationsStopsInsteadOfGrowingForever) {
+  // A benchmark whose evaluations cost 13 ms of simulated time: a 10^7-second budget would need
+  // about 7.7 * 10^8 of them, each one a trajectory point. The run stops at kMaxEvaluations.
+  const std::string path = ::testing::TempDir() + "/nas_cheap_evaluations.nasbench";
+  {
+    bench::StoreWriter writer(bench::Space::Topology, "every evaluation costs 13 ms");
+    const bench::ColumnKey accuracy{bench::Dataset::Cifar10Valid, bench::EvalSet::XValid, bench::Quantity::Accuracy, 12,
+                                    bench::kMeanSeed};
+    const bench::ColumnKey train{bench::Dataset::Cifar10Valid, bench::EvalSet::Train, bench::Quantity::Time, 12, bench::kMeanSeed};
+    const bench::ColumnKey eval{bench::Dataset::Cifar10Valid, bench::EvalSet::XValid, bench::Quantity::Time, 12, bench::kMeanSeed};
+    writer.add_column(accuracy, 1);
+    writer.add_column(train, 1, bench::kColumnConstantPerEpoch);
+    writer.add_column(eval, 1, bench::kColumnConstantPerEpoch);
+    for (std::uint32_t arch = 0; arch < bench::kTssNumArchs; ++arch) {
+      writer.set(accuracy, arch, 0, 50.0 + arch * 1e-4);
+      writer.set(train, arch, 0, 0.001);
+      writer.set(eval, arch, 0, 0.001);
+    }
+    writer.write(path);
+  }
+  const bench::Benchmark cheap = bench::Benchmark::open(path);
+  const auto space = bench::make_search_space(bench::Space::Topology);
+  SearcherRegistry registry;
+  register_builtin_searchers(registry);
+  SearchTask task;
+  task.space = space.get();
+  task.benchmark = &cheap;
+  task.dataset = bench::Dataset::Cifar10Valid;
+  task.budget.seconds = kMaxBudgetSeconds;
+  Rng rng(0);
+  SearchCallbacks callbacks;
+  try {
+    (void)registry.create("random", YAML::Node())->search(task, rng, callbacks);
+    ADD_FAILURE() << "the search ran past kMaxEvaluations";
+  } catch (const nas::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is not spent after 1,000,000 evaluations"), std::string::npos) << e.what();
+  }
+  // A budget it can spend runs as usual.
+  task.budget.seconds = 1000;
+  EXPECT_EQ(registry.create("random", YAML::Node())->search(task, rng, callbacks).queries, 76924);
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -56,20 +56,32 @@ std::vector<std::string> leftovers(const std::string& dir) {
 const char* kSmallGrid =
     "name: small\nspaces: [tss]\ndatasets: [cifar10]\nruns: 20\nalgorithms: [{name: random}, {name: rea}]\n";
 
-/// Runs in a results store (0 if it has none or does not exist).
-int count_runs(const std::string& path) {
-  if (!fs::exists(path)) return 0;
+/// The rows of a read-only query on an SQLite file, one line each, fields joined by '|'.
+std::string query_text(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
-  int count = 0;
+  std::string out;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
-      count = sqlite3_column_int(stmt, 0);
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+          const auto* text = sqlite3_column_text(stmt, c);
+          out += (c ? "|" : "") + std::string(text ? reinterpret_cast<const char*>(text) : "");
+        }
+        out += "\n";
+      }
     }
     sqlite3_finalize(stmt);
   }
   sqlite3_close(db);
-  return count;
+  return out;
+}
+
+/// Runs in a results store (0 if it has none or does not exist).
+int count_runs(const std::string& path) {
+  if (!fs::exists(path)) return 0;
+  const std::string count = query_text(path, "SELECT count(*) FROM runs");
+  return count.empty() ? 0 : std::stoi(count);
 }
 
 // ---- 1. A damaged store is never served ------------------------------------------------------------
@@ -114,23 +126,17 @@ TEST(DamagedStore, TheRecordedChecksumIsTheVerifiedOne) {
   write_text(dir.file("grid.yaml"), kSmallGrid);
   ASSERT_EQ(nas("run " + dir.file("grid.yaml") + " --out " + dir.file("out")).exit_code, 0);
   const auto verified = nlohmann::json::parse(nas("bench verify --space tss").out);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(dir.file("out/results.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "SELECT value FROM experiment WHERE key = 'benchmark_checksum.tss'", -1, &stmt, nullptr);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))), verified["checksum"].get<std::string>());
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  EXPECT_EQ(query_text(dir.file("out/results.sqlite"), "SELECT value FROM experiment WHERE key = 'benchmark_checksum.tss'"),
+            verified["checksum"].get<std::string>() + "\n");
 }
 
 // ---- 2. One `nas run` per results folder -------------------------------------------------------------
 
 TEST(ResultsFolder, ASecondRunIsRefusedAtOnceNamingTheHolder) {
   const TempDir dir("hardening_lock");
-  // Long enough to be caught running: 4 searchers x 3 datasets x 400 runs on one thread.
+  // Long enough to be caught running: 4 searchers x 3 datasets x 250 runs on one thread.
   write_text(dir.file("long.yaml"),
-             "name: long\nspaces: [tss]\ndatasets: [cifar10, cifar100, ImageNet16-120]\nruns: 400\n"
+             "name: long\nspaces: [tss]\ndatasets: [cifar10, cifar100, ImageNet16-120]\nruns: 250\n"
              "algorithms: [{name: random}, {name: rea}, {name: reinforce}, {name: bohb}]\n");
   write_text(dir.file("other.yaml"), kSmallGrid);
   const std::string out = dir.file("out");
@@ -151,9 +157,9 @@ TEST(ResultsFolder, ASecondRunIsRefusedAtOnceNamingTheHolder) {
   }
   ASSERT_EQ(std::system(("while kill -0 " + pid + " 2>/dev/null; do sleep 0.05; done").c_str()), 0);
   const auto summary = nlohmann::json::parse(read_text(first_log).substr(read_text(first_log).rfind("{\"out\"")));
-  EXPECT_EQ(summary["executed"], 4 * 3 * 400) << "the first run finished undisturbed";
+  EXPECT_EQ(summary["executed"], 4 * 3 * 250) << "the first run finished undisturbed";
   // Released when the holder ends: the same command resumes (nothing left to do).
-  EXPECT_EQ(json_of(nas("run " + dir.file("long.yaml") + " --out " + out))["already_done"], 4 * 3 * 400);
+  EXPECT_EQ(json_of(nas("run " + dir.file("long.yaml") + " --out " + out))["already_done"], 4 * 3 * 250);
 }
 
 TEST(ResultsFolder, AForeignSqliteFileIsRefusedAndLeftUntouched) {
@@ -189,6 +195,28 @@ TEST(ResultsFolder, AMissingResolvedConfigIsRestoredOnResume) {
   fs::remove(dir.file("out/config.resolved.yaml"));
   ASSERT_EQ(nas("run " + dir.file("grid.yaml") + " --out " + dir.file("out")).exit_code, 0);
   EXPECT_EQ(read_text(dir.file("out/config.resolved.yaml")), original);
+}
+
+// ---- 3. A weight-sharing run's identity includes its LibTorch thread count ---------------------------------
+
+TEST(ResultsFolder, WeightSharingRunsRefuseToResumeWithAnotherThreadCount) {
+  const std::string images = std::string(NAS_SHARED_DATA) + "/cifar10";
+  if (!fs::exists(images)) GTEST_SKIP() << "shared CIFAR-10 absent";
+  if (nas("list --json").out.find("\"gdas\"") == std::string::npos) GTEST_SKIP() << "built without LibTorch";
+  const TempDir dir("hardening_threads");
+  auto grid = [&](int threads) {
+    return "name: ws\nspaces: [tss]\ndatasets: [cifar10]\ndata: " + images + "\ntorch_threads: " + std::to_string(threads) +
+           "\nalgorithms:\n  - {name: rea, runs: 2}\n  - name: gdas\n    seeds: [1]\n    config: {epochs: 1, batch_size: 8,"
+           " valid_batch_size: 16, max_batches_per_epoch: 1, max_valid_batches: 1, channels: 4, cells_per_stage: 1}\n";
+  };
+  write_text(dir.file("one.yaml"), grid(1));
+  write_text(dir.file("two.yaml"), grid(2));
+  ASSERT_EQ(json_of(nas("run " + dir.file("one.yaml") + " --out " + dir.file("out")))["executed"], 3);
+  expect_clean_error("run " + dir.file("two.yaml") + " --out " + dir.file("out"),
+                     "holds weight-sharing runs trained with torch_threads 1, this run would use 2");
+  EXPECT_EQ(json_of(nas("run " + dir.file("one.yaml") + " --out " + dir.file("out")))["already_done"], 3);
+  EXPECT_EQ(query_text(dir.file("out/results.sqlite"), "SELECT algorithm, torch_threads FROM runs ORDER BY algorithm, seed"),
+            "gdas|1\nrea|0\nrea|0\n");
 }
 
 // ---- 4. Paths from user text ---------------------------------------------------------------------------
