@@ -29,9 +29,18 @@ std::string replaced_key_hint(const std::string& key) {
   return "";
 }
 
+/// A map key as text. YAML allows a list or a map as a key (`? [a]`, `{[a]: 1}`), which
+/// as<std::string>() would reject with a yaml-cpp exception naming nothing.
+std::string key_text(const YAML::Node& key, const std::string& where) {
+  if (key.IsSequence() || key.IsMap()) {
+    throw Error(where + ": a key must be a string, not a YAML " + (key.IsMap() ? "map" : "list"));
+  }
+  return key.as<std::string>();
+}
+
 void reject_unknown_keys(const YAML::Node& map, const std::set<std::string>& known, const std::string& where) {
   for (const auto& item : map) {
-    const std::string key = item.first.as<std::string>();
+    const std::string key = key_text(item.first, where);
     if (known.count(key) == 0) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
@@ -153,7 +162,7 @@ std::map<bench::Space, std::string> read_benchmarks(const YAML::Node& root, cons
   if (!node) return benchmarks;
   if (!node.IsMap()) throw Error(path + ": benchmarks must be a map from space to 'shipped' or a store path");
   for (const auto& item : node) {
-    const std::string key = item.first.as<std::string>();
+    const std::string key = key_text(item.first, path + ": benchmarks");
     const std::string where = path + ": benchmarks." + key;
     bench::Space space;
     try {
@@ -301,7 +310,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     YAML::Node overrides = algorithm_config(spec.name, {});
     if (a["config"]) {
       if (!a["config"].IsMap()) throw Error(where + ".config must be a map");
-      for (const auto& item : a["config"]) overrides[item.first.as<std::string>()] = item.second;
+      for (const auto& item : a["config"]) overrides[key_text(item.first, where + ".config")] = item.second;
     }
     try {
       spec.config = entry.resolve(overrides);

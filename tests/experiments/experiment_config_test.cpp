@@ -1,0 +1,77 @@
+// The experiment file loader (experiments/src/experiment_config.h) called directly: what a bad file
+// gives is one nas::Error naming where the problem is (regression inputs of fuzz_experiment_yaml).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "experiment_config.h"
+#include "nas/algorithms/registry.h"
+#include "nas/benchmark_api/error.h"
+
+namespace {
+
+using nas::experiments::ExperimentConfig;
+
+const nas::algorithms::SearcherRegistry& registry() {
+  static const nas::algorithms::SearcherRegistry builtins = [] {
+    nas::algorithms::SearcherRegistry r;
+    nas::algorithms::register_builtin_searchers(r);
+    return r;
+  }();
+  return builtins;
+}
+
+// Writes `text` to a temporary experiment file and loads it.
+ExperimentConfig load(const std::string& text) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("nas_experiment_config_test_" + std::to_string(::getpid()) + ".yaml")).string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+  }
+  struct Remove {
+    std::string path;
+    ~Remove() { std::filesystem::remove(path); }
+  } remove{path};
+  return nas::experiments::load_experiment(path, registry());
+}
+
+// The loader throws nas::Error (nothing else) with `fragment` in its message.
+void expect_error(const std::string& text, const std::string& fragment) {
+  try {
+    (void)load(text);
+    ADD_FAILURE() << "loaded without an error:\n" << text;
+  } catch (const nas::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what() << "\nfor:\n" << text;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "threw a non-nas::Error exception: " << e.what() << "\nfor:\n" << text;
+  }
+}
+
+const std::string kHead = "name: x\nspaces: [tss]\ndatasets: [cifar10]\n";
+
+TEST(ExperimentConfig, AValidFileLoads) {
+  const ExperimentConfig config = load(kHead + "runs: 3\nfirst_seed: 7\nalgorithms: [{name: rea, config: {population: 5}}]\n");
+  ASSERT_EQ(config.algorithms.size(), 1u);
+  EXPECT_EQ(config.algorithms[0].seeds.seeds, (std::vector<std::uint64_t>{7, 8, 9}));
+  EXPECT_EQ(config.algorithms[0].config["population"].as<int>(), 5);
+}
+
+// fuzz_experiment_yaml's first finding ("? -", a map whose key is a list): yaml-cpp's
+// TypedBadConversion escaped instead of a nas::Error naming the key's place.
+TEST(ExperimentConfig, AListOrMapAsAKeyIsAnError) {
+  expect_error("? -\n", "a key must be a string, not a YAML list");
+  expect_error("{[a]: 1}\n", "a key must be a string, not a YAML list");
+  expect_error("{{a: b}: 1}\n", "a key must be a string, not a YAML map");
+  expect_error(kHead + "runs: 1\nbenchmarks: {? [a] : b}\nalgorithms: [{name: rea}]\n", "benchmarks: a key must be a string");
+  expect_error(kHead + "runs: 1\nalgorithms: [{name: rea, [x]: 1}]\n", "algorithms[0]: a key must be a string");
+  expect_error(kHead + "runs: 1\nalgorithms: [{name: rea, config: {[a]: 1}}]\n", "algorithms[0].config: a key must be a string");
+  // A null key is still the key 'null', unknown as before.
+  expect_error("~: 1\n", "unknown key 'null'");
+}
+
+}  // namespace
