@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -67,13 +68,23 @@ std::uint64_t seed_value(const YAML::Node& node, const std::string& where) {
   return scalar<std::uint64_t>(node, where, "a non-negative integer");
 }
 
+/// The most seeds an experiment file may give, over all its algorithms (each seed is one search per
+/// space and dataset): far beyond any real grid (NATS-Bench runs 500 per searcher), and a bound on
+/// what loading builds; `runs: 2000000000` would otherwise make a 16 GB list of seeds.
+constexpr std::uint64_t kMaxSeeds = 1000000;
+
 int runs_value(const YAML::Node& node, const std::string& where) {
   const int runs = scalar<int>(node, where, "a positive integer");
   if (runs < 1) throw Error(where + " must be a positive integer");
+  if (static_cast<std::uint64_t>(runs) > kMaxSeeds) throw Error(where + " must be at most " + std::to_string(kMaxSeeds));
   return runs;
 }
 
-SeedSet seed_range(int runs, std::uint64_t first_seed) {
+SeedSet seed_range(int runs, std::uint64_t first_seed, const std::string& where) {
+  if (first_seed > std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(runs - 1)) {
+    throw Error(where + ": the seeds first_seed .. first_seed + runs - 1 go beyond " +
+                std::to_string(std::numeric_limits<std::uint64_t>::max()));
+  }
   SeedSet set;
   for (int r = 0; r < runs; ++r) set.seeds.push_back(first_seed + static_cast<std::uint64_t>(r));
   return set;
@@ -121,7 +132,7 @@ SeedSet algorithm_seeds(const YAML::Node& a, const SeedDefaults& defaults, const
   if (a["runs"]) runs = runs_value(a["runs"], where + ".runs");
   if (!runs) throw Error(where + ": no seeds: set runs (or seeds) at the top level or for this algorithm");
   const std::uint64_t first = a["first_seed"] ? seed_value(a["first_seed"], where + ".first_seed") : defaults.first_seed;
-  return seed_range(*runs, first);
+  return seed_range(*runs, first, where);
 }
 
 std::vector<bench::Space> space_list(const YAML::Node& node, const std::string& where) {
@@ -288,6 +299,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
   const YAML::Node algos = required("algorithms");
   if (!algos.IsSequence() || algos.size() == 0) throw Error(path + ": algorithms must be a non-empty list");
   std::set<std::string> labels;
+  std::uint64_t total_seeds = 0;
   for (std::size_t i = 0; i < algos.size(); ++i) {
     const YAML::Node a = algos[i];
     const std::string where = path + ": algorithms[" + std::to_string(i) + "]";
@@ -307,6 +319,10 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     }();
     spec.spaces = algorithm_spaces(a, entry, config.spaces, where);
     spec.seeds = algorithm_seeds(a, seed_defaults, where);
+    total_seeds += spec.seeds.seeds.size();
+    if (total_seeds > kMaxSeeds) {
+      throw Error(where + ": the algorithms have more than " + std::to_string(kMaxSeeds) + " seeds in all");
+    }
     YAML::Node overrides = algorithm_config(spec.name, {});
     if (a["config"]) {
       if (!a["config"].IsMap()) throw Error(where + ".config must be a map");

@@ -74,4 +74,19 @@ TEST(ExperimentConfig, AListOrMapAsAKeyIsAnError) {
   expect_error("~: 1\n", "unknown key 'null'");
 }
 
+// `runs: 2000000000` made load_experiment build a list of 2e9 seeds (16 GB) before anything else
+// was checked (fuzz_experiment_yaml reports out-of-memory); a range past 2^64 - 1 wrapped around to 0.
+TEST(ExperimentConfig, SeedsAreBounded) {
+  const std::string rea = "algorithms: [{name: rea}]\n";
+  expect_error(kHead + "runs: 1000001\n" + rea, "runs must be at most 1000000");
+  expect_error(kHead + "runs: 1\nalgorithms: [{name: rea, runs: 1000001}]\n", "algorithms[0].runs must be at most 1000000");
+  expect_error(kHead + "runs: 600000\nalgorithms: [{name: rea, label: a}, {name: rea, label: b}]\n",
+               "algorithms[1]: the algorithms have more than 1000000 seeds in all");
+  expect_error(kHead + "runs: 2\nfirst_seed: 18446744073709551615\n" + rea, "go beyond 18446744073709551615");
+  const ExperimentConfig last = load(kHead + "runs: 2\nfirst_seed: 18446744073709551614\n" + rea);
+  EXPECT_EQ(last.algorithms[0].seeds.seeds, (std::vector<std::uint64_t>{18446744073709551614ULL, 18446744073709551615ULL}));
+  const ExperimentConfig most = load(kHead + "runs: 1000000\n" + rea);
+  EXPECT_EQ(most.algorithms[0].seeds.seeds.size(), 1000000u);
+}
+
 }  // namespace
