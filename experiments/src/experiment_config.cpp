@@ -2,6 +2,7 @@
 #include "experiment_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -280,7 +281,10 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     } else if (budget.IsMap() && budget.size() == 1 && budget["seconds"]) {
       config.budget_kind = "seconds";
       config.budget_seconds = scalar<double>(budget["seconds"], path + ": budget.seconds", "a positive number");
-      if (!(config.budget_seconds > 0)) throw Error(path + ": budget.seconds must be positive");
+      // Finite, as `nas search --budget-seconds` requires: an infinite budget is never spent.
+      if (!(config.budget_seconds > 0) || !std::isfinite(config.budget_seconds)) {
+        throw Error(path + ": budget.seconds must be positive and finite");
+      }
     } else if (budget.IsMap() && budget.size() == 1 && budget["queries"]) {
       config.budget_kind = "queries";
       config.budget_queries = scalar<std::int64_t>(budget["queries"], path + ": budget.queries", "a positive integer");

@@ -89,4 +89,14 @@ TEST(ExperimentConfig, SeedsAreBounded) {
   EXPECT_EQ(most.algorithms[0].seeds.seeds.size(), 1000000u);
 }
 
+// `budget: {seconds: .inf}` loaded, and `nas run` then searched forever (the budget is never spent;
+// the trajectory grows without bound). `nas search --budget-seconds inf` already refused it.
+TEST(ExperimentConfig, ABudgetInSecondsIsFinite) {
+  const std::string rea = "runs: 1\nalgorithms: [{name: rea}]\n";
+  expect_error(kHead + "budget: {seconds: .inf}\n" + rea, "budget.seconds must be positive");
+  expect_error(kHead + "budget: {seconds: .nan}\n" + rea, "budget.seconds must be positive");
+  expect_error(kHead + "budget: {seconds: -.inf}\n" + rea, "budget.seconds must be positive");
+  EXPECT_EQ(load(kHead + "budget: {seconds: 1e6}\n" + rea).budget_seconds, 1e6);
+}
+
 }  // namespace
