@@ -8,7 +8,8 @@
 // and every budget it describes is computed. Searcher defaults come from the source tree's
 // configs/algorithms (or NAS_CONFIG_DIR). Seeds: tests/fuzz/corpus/experiment_yaml (and
 // configs/experiments); dictionary: tests/fuzz/experiment_yaml.dict.
-// Run: fuzz_experiment_yaml -dict=tests/fuzz/experiment_yaml.dict CORPUS_COPY tests/fuzz/corpus/experiment_yaml
+// Run: fuzz_experiment_yaml -use_value_profile=1 -dict=tests/fuzz/experiment_yaml.dict SCRATCH_DIR
+//      tests/fuzz/corpus/experiment_yaml configs/experiments (see tests/fuzz/CMakeLists.txt).
 #include <unistd.h>
 
 #include <cstdint>

@@ -4,11 +4,12 @@
 // (tests/support/store_image.h: reseal_store_image), so mutated images get past the checksums and
 // reach the checks behind them (column descriptions, sparse index order and range, trial seeds)
 // and then the queries: every column's value() and stores_epoch() at a few archs and epochs, the
-// Store's lookups, and, when the image opens as a Benchmark, query / metric / cost / seeds /
-// simulate_train_eval / searchable_archs / find_best. Each of these must succeed or throw
-// nas::Error; anything else (a crash, a sanitizer report, another exception type, a hang, a broken
-// invariant checked below) is a bug. Seeds: tests/fuzz/corpus/store (small valid stores, see
-// tests/fuzz/make_store_corpus.cpp). Run: fuzz_store CORPUS_COPY tests/fuzz/corpus/store.
+// Store's lookups, and, when the image opens as a Benchmark, arch_string / index_of / query (mean,
+// epoch 0, recorded and unrecorded seeds) / metric / cost / seeds / simulate_train_eval /
+// searchable_archs / find_best. Each of these must succeed or throw nas::Error; anything else (a
+// crash, a sanitizer report, another exception type, a hang, a broken invariant checked below) is a
+// bug. Seeds: tests/fuzz/corpus/store (small valid stores written by make_store_corpus.cpp).
+// Run: fuzz_store SCRATCH_DIR tests/fuzz/corpus/store (see tests/fuzz/CMakeLists.txt).
 #include <unistd.h>
 
 #include <cmath>
@@ -114,9 +115,10 @@ void exercise_benchmark(const Benchmark& bench, bool full_scans) {
     hps.push_back(7);  // most likely absent
     for (int hp : hps) {
       for (std::uint32_t arch : archs) {
-        attempt([&] { (void)bench.arch_string(arch); });
+        attempt([&] { check(bench.index_of(bench.arch_string(arch)) == arch); });
         attempt([&] { (void)bench.query(arch, dataset, hp); });
         attempt([&] { (void)bench.query(arch, dataset, hp, Trial::mean(), 0); });
+        attempt([&] { (void)bench.query(arch, dataset, hp, Trial::of_seed(4242)); });  // most likely unrecorded
         attempt([&] { (void)bench.cost(arch, dataset, hp); });
         attempt([&] {
           for (std::int32_t seed : bench.seeds(arch, dataset, hp)) {
