@@ -2,7 +2,9 @@
 #include "experiment_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <set>
 #include <type_traits>
@@ -17,17 +19,22 @@ namespace {
 
 YAML::Node load_yaml(const std::string& path) { return algorithms::load_yaml_file(path, "experiment file"); }
 
-/// A map key as text; a key that is itself a map or list (`{a: 1}: x`) is an error naming it.
-std::string key_text(const YAML::Node& key, const std::string& where) {
-  if (!key.IsScalar()) throw Error(where + ": line " + std::to_string(key.Mark().line + 1) + ": a key must be a plain name");
-  return key.Scalar();
-}
-
 /// Keys an older version of the file format had, and what replaced them.
 std::string replaced_key_hint(const std::string& key) {
   if (key == "space") return "; a grid now lists its spaces: spaces: [tss]";
   if (key == "benchmark") return "; benchmarks are now given per space: benchmarks: {tss: shipped}";
   return "";
+}
+
+/// A map key as text. YAML allows a list or a map as a key (`? [a]`, `{[a]: 1}`), which
+/// as<std::string>() would reject with a yaml-cpp exception naming nothing.
+std::string key_text(const YAML::Node& key, const std::string& where) {
+  if (key.IsNull()) return "null";  // `~: x` is the key 'null', as yaml-cpp reads it
+  if (!key.IsScalar()) {
+    throw Error(where + ": line " + std::to_string(key.Mark().line + 1) + ": a key must be a plain name, not a YAML " +
+                (key.IsMap() ? "map" : "list"));
+  }
+  return key.Scalar();
 }
 
 void reject_unknown_keys(const YAML::Node& map, const std::set<std::string>& known, const std::string& where) {
@@ -72,13 +79,23 @@ std::uint64_t seed_value(const YAML::Node& node, const std::string& where) {
   return scalar<std::uint64_t>(node, where, "a non-negative integer");
 }
 
+/// The most seeds an experiment file may give, over all its algorithms (each seed is one search per
+/// space and dataset): far beyond any real grid (NATS-Bench runs 500 per searcher), and a bound on
+/// what loading builds; `runs: 2000000000` would otherwise make a 16 GB list of seeds.
+constexpr std::uint64_t kMaxSeeds = 1000000;
+
 int runs_value(const YAML::Node& node, const std::string& where) {
   const int runs = scalar<int>(node, where, "a positive integer");
   if (runs < 1) throw Error(where + " must be a positive integer");
+  if (static_cast<std::uint64_t>(runs) > kMaxSeeds) throw Error(where + " must be at most " + std::to_string(kMaxSeeds));
   return runs;
 }
 
-SeedSet seed_range(int runs, std::uint64_t first_seed) {
+SeedSet seed_range(int runs, std::uint64_t first_seed, const std::string& where) {
+  if (first_seed > std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(runs - 1)) {
+    throw Error(where + ": the seeds first_seed .. first_seed + runs - 1 go beyond " +
+                std::to_string(std::numeric_limits<std::uint64_t>::max()));
+  }
   SeedSet set;
   for (int r = 0; r < runs; ++r) set.seeds.push_back(first_seed + static_cast<std::uint64_t>(r));
   return set;
@@ -126,7 +143,7 @@ SeedSet algorithm_seeds(const YAML::Node& a, const SeedDefaults& defaults, const
   if (a["runs"]) runs = runs_value(a["runs"], where + ".runs");
   if (!runs) throw Error(where + ": no seeds: set runs (or seeds) at the top level or for this algorithm");
   const std::uint64_t first = a["first_seed"] ? seed_value(a["first_seed"], where + ".first_seed") : defaults.first_seed;
-  return seed_range(*runs, first);
+  return seed_range(*runs, first, where);
 }
 
 std::vector<bench::Space> space_list(const YAML::Node& node, const std::string& where) {
@@ -297,6 +314,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
   const YAML::Node algos = required("algorithms");
   if (!algos.IsSequence() || algos.size() == 0) throw Error(path + ": algorithms must be a non-empty list");
   std::set<std::string> labels;
+  std::uint64_t total_seeds = 0;
   for (std::size_t i = 0; i < algos.size(); ++i) {
     const YAML::Node a = algos[i];
     const std::string where = path + ": algorithms[" + std::to_string(i) + "]";
@@ -316,6 +334,10 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     }();
     spec.spaces = algorithm_spaces(a, entry, config.spaces, where);
     spec.seeds = algorithm_seeds(a, seed_defaults, where);
+    total_seeds += spec.seeds.seeds.size();
+    if (total_seeds > kMaxSeeds) {
+      throw Error(where + ": the algorithms have more than " + std::to_string(kMaxSeeds) + " seeds in all");
+    }
     YAML::Node overrides = algorithm_config(spec.name, {});
     if (a["config"]) {
       if (!a["config"].IsMap()) throw Error(where + ".config must be a map");

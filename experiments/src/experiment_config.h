@@ -25,10 +25,11 @@
 //
 // Each algorithm runs on each of its spaces, each dataset and each of its seeds; one job is keyed by
 // (label, space, dataset, seed). Unknown keys and wrong types are errors naming the key, and so are a
-// space a searcher does not search, a benchmark for a space the grid does not list, and an algorithm
-// without seeds. The resolved form (every default made explicit: each algorithm's spaces, seeds and
-// complete searcher config, each space's benchmark) is what is stored with the results and hashed;
-// data, device and torch_threads describe the machine, not the experiment, and are not hashed.
+// space a searcher does not search, a benchmark for a space the grid does not list, an algorithm
+// without seeds, a seed range past 2^64 - 1 and more than 1,000,000 seeds over all algorithms. The
+// resolved form (every default made explicit: each algorithm's spaces, seeds and complete searcher
+// config, each space's benchmark) is what is stored with the results and hashed; data, device and
+// torch_threads describe the machine, not the experiment, and are not hashed.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
