@@ -1462,7 +1462,9 @@ void write_report(const std::string& dir) {
     plots.push_back(plot_anytime(dir, data, summary.test_hp.at(data.space), gnuplot));
   }
   const WeightSharingPlots ws_plots = plot_weight_sharing(dir, summary, gnuplot);
-  write_file(dir + "/summary.json", summary.json.dump(2) + "\n");
+  // Results written by an older nas may hold labels that are not UTF-8; show them replaced (U+FFFD)
+  // rather than fail on every report.
+  write_file(dir + "/summary.json", summary.json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
   write_file(dir + "/report.md", render_markdown(dir, summary, plots, ws_plots));
 }
 
