@@ -226,14 +226,26 @@ void Bohb::start(const SearchTask& task, Rng&, std::vector<std::string>& notes) 
 }
 
 void Bohb::choose_budgets(const SearchTask& task, std::vector<std::string>& notes) {
-  const int hp = task.search_hp;
-  if (hp < 1 || hp > 0xFFFF) throw Error(owner_error("search_hp " + std::to_string(hp) + " is not a schedule length"));
-  const bench::Dataset key = task.dataset == bench::Dataset::Cifar10 ? bench::Dataset::Cifar10Valid : task.dataset;
+  const bench::SpaceDefinition& space = task.benchmark->definition();
+  const std::vector<double> all = hyperband_budgets(config_.min_budget, config_.max_budget, config_.eta);
+  single_record_ = space.fidelities().empty();
+  if (single_record_) {
+    // No fidelities: one budget, every evaluation reads the arch's one record (Hyperband's
+    // brackets collapse to BOHB's model-based sampling at full fidelity).
+    budgets_ = {all.back()};
+    notes.push_back("bohb: the " + std::string(space.name()) +
+                    " benchmark has no fidelities, so BOHB runs at one budget (its model-based sampling without Hyperband's "
+                    "low-fidelity stages)");
+    return;
+  }
+  const int hp = space.search_hp();
+  const bench::SearchSignal signal = space.search_signal(task.dataset);
+  const bench::Dataset key = signal.dataset;
   const bench::Store& store = task.benchmark->store();
   const auto hp16 = static_cast<std::uint16_t>(hp);
 
-  // The columns simulate_train_eval can read a validation accuracy from: x-valid of every trial and
-  // of the seed mean (ori-test, its own fallback, only where the key has no x-valid at all).
+  // The columns simulate_train_eval can read the search signal from: its set in every trial and in
+  // the seed mean (the fallback set, ori-test on NATS, only where the key has none of the first).
   std::vector<std::int32_t> trials = store.seeds(key, hp);
   trials.push_back(bench::kMeanSeed);
   auto columns_of = [&](bench::EvalSet set) {
@@ -245,15 +257,14 @@ void Bohb::choose_budgets(const SearchTask& task, std::vector<std::string>& note
     }
     return found;
   };
-  std::vector<const bench::Column*> columns = columns_of(bench::EvalSet::XValid);
-  if (columns.empty()) columns = columns_of(bench::EvalSet::OriTest);
+  std::vector<const bench::Column*> columns = columns_of(signal.set);
+  if (columns.empty() && signal.fallback) columns = columns_of(*signal.fallback);
   // Every trial must hold the epoch: simulate_train_eval draws the trial at random.
   auto available = [&](int epoch) {
     if (epoch < 0 || epoch >= hp || columns.empty()) return false;
     return std::all_of(columns.begin(), columns.end(), [&](const bench::Column* c) { return c->stores_epoch(epoch); });
   };
 
-  const std::vector<double> all = hyperband_budgets(config_.min_budget, config_.max_budget, config_.eta);
   const double largest = all.back();
   if (budget_epoch(largest) >= hp) {
     throw Error(owner_error("max_budget " + format_budget(largest) + " is beyond the " + std::to_string(hp) +
@@ -288,7 +299,7 @@ QuerySearcher::Proposal Bohb::ask(Rng& rng) {
   // Only the first stage of a bracket samples new configs; later stages rerun the survivors.
   if (stage_ == 0 && next_ == slots_.size()) slots_.push_back({propose(rng), kInf});
   pending_ = true;
-  return {slots_[next_].arch, budget_epoch(bracket_[stage_].budget)};
+  return {slots_[next_].arch, single_record_ ? -1 : budget_epoch(bracket_[stage_].budget)};
 }
 
 void Bohb::tell(const Proposal& proposal, const Evaluation& evaluation) {

@@ -19,22 +19,27 @@ std::string with_thousands(std::uint32_t value) {
   return out;
 }
 
-/// The official "simple" directory that holds every arch's records for a space.
-const char* official_directory(bench::Space space) {
-  return space == bench::Space::Topology ? "NATS-tss-v1_0-3ffb9-simple" : "NATS-sss-v1_0-50262-simple";
-}
-
 }  // namespace
 
-void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset, int search_hp) {
+void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset) {
+  const bench::SpaceDefinition& space = benchmark.definition();
+  space.require_dataset(dataset);
+  const int search_hp = space.search_hp();
   const std::uint32_t covered = benchmark.searchable_archs(dataset, search_hp);
   if (covered == benchmark.size()) return;
-  const bench::Dataset key = dataset == bench::Dataset::Cifar10 ? bench::Dataset::Cifar10Valid : dataset;
-  throw Error("the " + std::string(bench::space_name(benchmark.space())) + " benchmark " + benchmark.store().path() +
-              " has hp-" + std::to_string(search_hp) + " validation data on " + std::string(bench::dataset_name(key)) +
+  const bench::SearchSignal signal = space.search_signal(dataset);
+  const std::string schedule = space.fidelities().empty() ? "" : "hp-" + std::to_string(search_hp) + " ";
+  throw Error("the " + std::string(space.name()) + " benchmark " + benchmark.store().path() + " has " + schedule +
+              (signal.is_test_accuracy ? "test" : "validation") + " data on " + std::string(bench::dataset_name(signal.dataset)) +
               " for " + with_thousands(covered) + " of " + with_thousands(benchmark.size()) +
-              " archs; query-based searchers need all of them: import the official " +
-              official_directory(benchmark.space()) + " directory with `nas bench import nats`");
+              " archs; query-based searchers need all of them: " + space.how_to_import());
+}
+
+void check_budget_for_space(const Budget& budget, const bench::SpaceDefinition& space, const std::string& where) {
+  if (budget.seconds > 0 && !space.records_times()) {
+    throw Error(where + ": the " + std::string(space.name()) +
+                " benchmark records no training times, so its searches are budgeted in queries (give a number of queries)");
+  }
 }
 
 namespace {
@@ -65,13 +70,20 @@ void check_budget(const Budget& budget, const std::string& where) {
 SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
   if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
   if (task.space->space() != task.benchmark->space()) throw Error("the benchmark does not belong to the search space");
-  require_search_coverage(*task.benchmark, task.dataset, task.search_hp);
+  const bench::SpaceDefinition& space = task.benchmark->definition();
+  require_search_coverage(*task.benchmark, task.dataset);
   check_budget(task.budget, "budget");
+  check_budget_for_space(task.budget, space, "budget");
   SearchResult result;
+  if (space.search_signal(task.dataset).is_test_accuracy) {
+    result.notes.push_back("searched on test accuracy: the " + std::string(space.name()) +
+                           " benchmark has no validation split, so the result is not a held-out estimate");
+  }
   start(task, rng, result.notes);
 
   bench::SimulatedClock clock;
-  const int last_epoch = task.search_hp - 1;
+  const int search_hp = space.search_hp();
+  const int last_epoch = search_hp - 1;
   bool have_full_fidelity = false;
   bool have_any = false;
   auto budget_left = [&] {
@@ -87,7 +99,7 @@ SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallb
     }
     const Proposal proposal = ask(rng);
     const bench::SimulatedResult simulated =
-        task.benchmark->simulate_train_eval(proposal.arch, task.dataset, task.search_hp, rng, clock, proposal.epoch);
+        task.benchmark->simulate_train_eval(proposal.arch, task.dataset, search_hp, rng, clock, proposal.epoch);
     Evaluation evaluation;
     evaluation.arch = proposal.arch;
     evaluation.epoch = proposal.epoch == -1 ? last_epoch : proposal.epoch;

@@ -11,8 +11,6 @@
 
 #include "nas/benchmark_api/cost_model.h"
 #include "nas/benchmark_api/error.h"
-#include "nas/benchmark_api/size_space.h"
-#include "nas/benchmark_api/topology_space.h"
 
 namespace nas::bench {
 namespace {
@@ -34,15 +32,13 @@ std::string format_number(double value) {
   return text;
 }
 
-std::string describe_seeds(const std::vector<std::int32_t>& seeds) {
+std::string describe_seeds(const SpaceDefinition& definition, const std::vector<std::int32_t>& seeds) {
   std::string out;
   for (std::size_t i = 0; i < seeds.size(); ++i) {
-    out += (i ? ", " : "") + (seeds[i] == kUnrecordedSeed ? std::string("0 (seed not recorded)") : std::to_string(seeds[i]));
+    out += (i ? ", " : "") + definition.describe_trial(seeds[i]);
   }
   return out.empty() ? "none (only seed means)" : out;
 }
-
-constexpr const char* kShippedFileName[] = {"nats-tss-v1_0-shipped.nasbench", "nats-sss-v1_0-fixtures.nasbench"};
 
 }  // namespace
 
@@ -53,12 +49,23 @@ struct Benchmark::SearchableCounts {
   std::map<std::pair<Dataset, int>, std::uint32_t> counts;  // (dataset key, hp) -> archs
 };
 
-Benchmark::Benchmark(Store store) : store_(std::move(store)), searchable_counts_(std::make_shared<SearchableCounts>()) {}
+Benchmark::Benchmark(Store store)
+    : store_(std::move(store)),
+      definition_(&space_definition(store_.space())),
+      search_space_(definition_->make_search_space()),
+      searchable_counts_(std::make_shared<SearchableCounts>()) {}
 
-Benchmark Benchmark::open(const std::string& path) { return Benchmark(Store::open(path)); }
+Benchmark Benchmark::open(const std::string& path, std::optional<Space> expected) {
+  Benchmark benchmark(Store::open(path));
+  if (expected && benchmark.space() != *expected) {
+    throw Error(path + " is a " + std::string(space_name(benchmark.space())) + " benchmark, not a " +
+                std::string(space_name(*expected)) + " one");
+  }
+  return benchmark;
+}
 
 std::string Benchmark::default_path(Space space) {
-  const char* file = kShippedFileName[static_cast<int>(space)];
+  const std::string file(space_definition(space).shipped_store());
   if (const char* dir = std::getenv("NAS_BENCH_DIR"); dir != nullptr && *dir != '\0') {
     return std::string(dir) + "/" + file;
   }
@@ -69,26 +76,29 @@ Benchmark Benchmark::open_default(Space space) {
   const std::string path = default_path(space);
   if (!std::filesystem::exists(path)) {
     throw Error("the shipped " + std::string(space_name(space)) + " benchmark is missing at " + path +
-                " (set NAS_BENCH_DIR to the folder holding " + kShippedFileName[static_cast<int>(space)] +
+                " (set NAS_BENCH_DIR to the folder holding " + std::string(space_definition(space).shipped_store()) +
                 ", or pass --bench FILE)");
   }
-  return open(path);
+  return open(path, space);
 }
 
 std::string Benchmark::arch_string(std::uint32_t index) const {
   check_index(index);
-  return space() == Space::Topology ? format_tss_arch(tss_arch_at(index)) : format_sss_arch(sss_arch_at(index));
+  return search_space_->format(index);
 }
 
-std::uint32_t Benchmark::index_of(std::string_view arch) const {
-  return space() == Space::Topology ? tss_index_of(parse_tss_arch(arch)) : sss_index_of(parse_sss_arch(arch));
-}
+std::uint32_t Benchmark::index_of(std::string_view arch) const { return search_space_->parse(arch); }
 
-void Benchmark::check_index(std::uint32_t index) const {
-  if (index >= size()) {
-    throw Error("arch index " + std::to_string(index) + " out of range for the " + std::string(space_name(space())) +
-                " space [0, " + std::to_string(size() - 1) + "]");
+void Benchmark::check_index(std::uint32_t index) const { definition_->require_index(index); }
+
+MetricSource Benchmark::source_of(Dataset dataset, Split split) const {
+  definition_->require_dataset(dataset);
+  const auto source = definition_->resolve_split(dataset, split);
+  if (!source) {
+    throw Error("the " + std::string(definition_->name()) + " benchmark has no " +
+                (split == Split::Valid ? "validation" : "test") + " accuracy on " + std::string(dataset_name(dataset)));
   }
+  return *source;
 }
 
 int Benchmark::resolve_hp(int hp) const { return hp == 0 ? full_hp() : hp; }
@@ -143,8 +153,9 @@ std::optional<double> Benchmark::metric(std::uint32_t index, Dataset dataset, Ev
 ArchMetrics Benchmark::query(std::uint32_t index, Dataset dataset, int hp, Trial trial, int epoch) const {
   check_index(index);
   hp = resolve_hp(hp);
-  const MetricSource valid = resolve_split(dataset, Split::Valid);
-  const MetricSource test = resolve_split(dataset, Split::Test);
+  definition_->require_dataset(dataset);
+  const std::optional<MetricSource> valid = definition_->resolve_split(dataset, Split::Valid);
+  const MetricSource test = source_of(dataset, Split::Test);
   const std::vector<int>& available = store_.hps(test.dataset);
   if (std::find(available.begin(), available.end(), hp) == available.end()) {
     throw Error("hp " + std::to_string(hp) + " is not in this benchmark for " + std::string(dataset_name(dataset)) +
@@ -158,7 +169,7 @@ ArchMetrics Benchmark::query(std::uint32_t index, Dataset dataset, int hp, Trial
     if (std::find(recorded.begin(), recorded.end(), trial.seed) == recorded.end()) {
       throw Error("no trial with seed " + std::to_string(trial.seed) + " for arch " + std::to_string(index) + " on " +
                   std::string(dataset_name(test.dataset)) + " at hp " + std::to_string(hp) +
-                  " (recorded seeds: " + describe_seeds(recorded) + ")");
+                  " (recorded seeds: " + describe_seeds(*definition_, recorded) + ")");
     }
   }
   ArchMetrics m;
@@ -169,8 +180,10 @@ ArchMetrics Benchmark::query(std::uint32_t index, Dataset dataset, int hp, Trial
   m.trial = trial;
   m.train_loss = metric(index, test.dataset, EvalSet::Train, Quantity::Loss, hp, trial, epoch);
   m.train_accuracy = metric(index, test.dataset, EvalSet::Train, Quantity::Accuracy, hp, trial, epoch);
-  m.valid_loss = metric(index, valid.dataset, valid.set, Quantity::Loss, hp, trial, epoch);
-  m.valid_accuracy = metric(index, valid.dataset, valid.set, Quantity::Accuracy, hp, trial, epoch);
+  if (valid) {  // a space without a validation split has none to report
+    m.valid_loss = metric(index, valid->dataset, valid->set, Quantity::Loss, hp, trial, epoch);
+    m.valid_accuracy = metric(index, valid->dataset, valid->set, Quantity::Accuracy, hp, trial, epoch);
+  }
   m.test_loss = metric(index, test.dataset, test.set, Quantity::Loss, hp, trial, epoch);
   m.test_accuracy = metric(index, test.dataset, test.set, Quantity::Accuracy, hp, trial, epoch);
   return m;
@@ -197,10 +210,8 @@ std::optional<double> Benchmark::epoch_time(std::uint32_t index, Dataset dataset
 CostInfo Benchmark::cost(std::uint32_t index, Dataset dataset, int hp) const {
   check_index(index);
   hp = resolve_hp(hp);
-  const int classes = dataset_num_classes(dataset);
-  const int image = dataset_image_size(dataset);
-  const NetworkCost exact = space() == Space::Topology ? tss_network_cost(tss_arch_at(index), classes, image)
-                                                       : sss_network_cost(sss_arch_at(index), classes, image);
+  definition_->require_dataset(dataset);
+  const NetworkCost exact = definition_->cost(index, dataset);
   CostInfo info;
   info.params_m = exact.params_m;
   info.flops_m = exact.flops_m;
@@ -213,7 +224,9 @@ SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset data
                                                SimulatedClock& clock, int epoch) const {
   check_index(index);
   hp = resolve_hp(hp);
-  const Dataset key = dataset == Dataset::Cifar10 ? Dataset::Cifar10Valid : dataset;
+  definition_->require_dataset(dataset);
+  const SearchSignal signal = definition_->search_signal(dataset);
+  const Dataset key = signal.dataset;
   const int last = hp - 1;
   const int at = epoch == -1 ? last : epoch;
   if (at < 0 || at > last) {
@@ -223,22 +236,29 @@ SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset data
   const Trial trial = random_trial(index, key, hp, rng);
   result.seed = trial.seed;
 
-  // Validation accuracy at the epoch; like NATS, fall back to the whole test set (ori-test) when a
-  // key has no x-valid value at that epoch. Evaluation time is the per-epoch time of the set used
-  // (NATS-Bench's per-epoch times are one constant per arch, key and set; epoch_time reads the last).
-  EvalSet eval_set = EvalSet::XValid;
-  auto valid = metric(index, key, EvalSet::XValid, Quantity::Accuracy, hp, trial, at);
-  if (!valid) {
-    valid = metric(index, key, EvalSet::OriTest, Quantity::Accuracy, hp, trial, at);
-    eval_set = EvalSet::OriTest;
+  // The signal at the epoch; like NATS, fall back to another set (ori-test) when a record has no
+  // value in the first. Evaluation time is the per-epoch time of the set used (NATS-Bench's
+  // per-epoch times are one constant per arch, key and set; epoch_time reads the last).
+  EvalSet eval_set = signal.set;
+  auto valid = metric(index, key, signal.set, Quantity::Accuracy, hp, trial, at);
+  if (!valid && signal.fallback) {
+    valid = metric(index, key, *signal.fallback, Quantity::Accuracy, hp, trial, at);
+    eval_set = *signal.fallback;
   }
   if (!valid) {
-    throw Error("the benchmark has no validation accuracy for arch " + std::to_string(index) + " on " +
-                std::string(dataset_name(key)) + " at epoch " + std::to_string(at) + " of hp " + std::to_string(hp) +
+    throw Error("the benchmark has no " + std::string(signal.is_test_accuracy ? "test" : "validation") + " accuracy for arch " +
+                std::to_string(index) + " on " + std::string(dataset_name(key)) + " at epoch " + std::to_string(at) +
+                " of hp " + std::to_string(hp) +
                 (at != last ? " (this data holds final-epoch values only; import the official files for curves)" : ""));
   }
   result.valid_accuracy = *valid;
 
+  if (!definition_->records_times()) {
+    // Its searches are budgeted in queries; an evaluation costs no simulated time.
+    result.latency_s = std::nullopt;
+    result.total_time_s = clock.used_seconds;
+    return result;
+  }
   bool estimated = false;
   const auto train_epoch = epoch_time(index, key, EvalSet::Train, hp, &estimated);
   const auto eval_epoch_time = epoch_time(index, key, eval_set, hp, &estimated);
@@ -256,7 +276,9 @@ SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset data
 
 std::uint32_t Benchmark::searchable_archs(Dataset dataset, int hp) const {
   hp = resolve_hp(hp);
-  const Dataset key = dataset == Dataset::Cifar10 ? Dataset::Cifar10Valid : dataset;
+  definition_->require_dataset(dataset);
+  const SearchSignal signal = definition_->search_signal(dataset);
+  const Dataset key = signal.dataset;
   const std::lock_guard<std::mutex> lock(searchable_counts_->mutex);
   if (const auto it = searchable_counts_->counts.find({key, hp}); it != searchable_counts_->counts.end()) return it->second;
   // An arch is searchable when any trial (or the stored mean) has a last-epoch accuracy in a set
@@ -265,7 +287,7 @@ std::uint32_t Benchmark::searchable_archs(Dataset dataset, int hp) const {
   for (const Column& column : store_.columns()) {
     const ColumnKey& c = column.key();
     if (c.dataset != key || c.hp != hp || c.quantity != Quantity::Accuracy) continue;
-    if (c.set != EvalSet::XValid && c.set != EvalSet::OriTest) continue;
+    if (c.set != signal.set && (!signal.fallback || c.set != *signal.fallback)) continue;
     for (std::uint32_t arch = 0; arch < size(); ++arch) {
       if (!found[arch] && !std::isnan(column.value(arch))) found[arch] = true;
     }
@@ -288,7 +310,7 @@ double Benchmark::smallest_cost(Dataset dataset, int hp, bool params) const {
 Benchmark::Best Benchmark::find_best(Dataset dataset, Split split, int hp, std::optional<double> max_flops_m,
                                      std::optional<double> max_params_m) const {
   hp = resolve_hp(hp);
-  const MetricSource source = resolve_split(dataset, split);
+  const MetricSource source = source_of(dataset, split);
   bool found = false, any_value = false;
   Best best;
   for (std::uint32_t index = 0; index < size(); ++index) {

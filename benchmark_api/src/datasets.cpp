@@ -65,18 +65,4 @@ int eval_set_num_images(Dataset dataset, EvalSet set) {
   return 0;
 }
 
-MetricSource resolve_split(Dataset dataset, Split split) {
-  switch (dataset) {
-    case Dataset::Cifar10:
-      return split == Split::Valid ? MetricSource{Dataset::Cifar10Valid, EvalSet::XValid}
-                                   : MetricSource{Dataset::Cifar10, EvalSet::OriTest};
-    case Dataset::Cifar10Valid:
-      return {Dataset::Cifar10Valid, split == Split::Valid ? EvalSet::XValid : EvalSet::OriTest};
-    case Dataset::Cifar100:
-    case Dataset::ImageNet16_120:
-      return {dataset, split == Split::Valid ? EvalSet::XValid : EvalSet::XTest};
-  }
-  return {dataset, EvalSet::XValid};
-}
-
 }  // namespace nas::bench

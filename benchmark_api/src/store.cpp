@@ -11,8 +11,7 @@
 #include <utility>
 
 #include "nas/benchmark_api/error.h"
-#include "nas/benchmark_api/size_space.h"
-#include "nas/benchmark_api/topology_space.h"
+#include "nas/benchmark_api/text.h"
 
 namespace nas::bench {
 namespace {
@@ -25,14 +24,16 @@ constexpr std::size_t kHeaderBytes = 64;
 constexpr std::size_t kDirectoryEntryBytes = 48;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+constexpr std::size_t kSpaceNameBytes = 8;
+
 struct Header {
   std::uint32_t version = kFormatVersion;
-  std::uint32_t space = 0;
+  std::uint32_t reserved = 0;
   std::uint32_t num_archs = 0;
   std::uint32_t num_columns = 0;
   std::uint64_t directory_offset = 0;
   std::uint64_t directory_bytes = 0;
-  std::uint64_t reserved = 0;
+  std::string space;  // the space's name, at most kSpaceNameBytes
   std::uint64_t directory_checksum = 0;
   std::uint64_t file_size = 0;
 };
@@ -63,12 +64,14 @@ T get(const std::uint8_t* data) {
 std::string encode_header(const Header& h) {
   std::string out(kMagic, sizeof(kMagic));
   put(out, h.version);
-  put(out, h.space);
+  put(out, h.reserved);
   put(out, h.num_archs);
   put(out, h.num_columns);
   put(out, h.directory_offset);
   put(out, h.directory_bytes);
-  put(out, h.reserved);
+  std::string name = h.space;
+  name.resize(kSpaceNameBytes, '\0');
+  out += name;
   put(out, h.directory_checksum);
   put(out, h.file_size);
   out.resize(kHeaderBytes, '\0');
@@ -78,12 +81,13 @@ std::string encode_header(const Header& h) {
 Header decode_header(const std::uint8_t* p) {
   Header h;
   h.version = get<std::uint32_t>(p + 8);
-  h.space = get<std::uint32_t>(p + 12);
+  h.reserved = get<std::uint32_t>(p + 12);
   h.num_archs = get<std::uint32_t>(p + 16);
   h.num_columns = get<std::uint32_t>(p + 20);
   h.directory_offset = get<std::uint64_t>(p + 24);
   h.directory_bytes = get<std::uint64_t>(p + 32);
-  h.reserved = get<std::uint64_t>(p + 40);
+  const auto* name = reinterpret_cast<const char*>(p + 40);
+  h.space.assign(name, std::find(name, name + kSpaceNameBytes, '\0'));
   h.directory_checksum = get<std::uint64_t>(p + 48);
   h.file_size = get<std::uint64_t>(p + 56);
   return h;
@@ -131,16 +135,6 @@ std::size_t padded8(std::size_t n) { return (n + 7) & ~static_cast<std::size_t>(
 }  // namespace
 
 // ---- names ------------------------------------------------------------------------------------------
-
-std::string_view space_name(Space space) { return space == Space::Topology ? "tss" : "sss"; }
-
-Space parse_space(std::string_view name) {
-  if (name == "tss" || name == "topology") return Space::Topology;
-  if (name == "sss" || name == "size") return Space::Size;
-  throw Error("unknown search space '" + std::string(name) + "' (expected tss or sss)");
-}
-
-std::uint32_t space_num_archs(Space space) { return space == Space::Topology ? kTssNumArchs : kSssNumArchs; }
 
 std::string_view quantity_name(Quantity quantity) {
   static constexpr std::array<std::string_view, kNumQuantities> kNames{"loss",  "accuracy", "accuracy5", "time",
@@ -261,8 +255,15 @@ Store Store::open(const std::string& path) {
     corrupt(path, "size is " + std::to_string(size) + " bytes, header says " + std::to_string(h.file_size) +
                       " (truncated download or copy?)");
   }
-  if (h.space > 1) corrupt(path, "unknown search space code " + std::to_string(h.space));
-  store.space_ = static_cast<Space>(h.space);
+  const SpaceDefinition* definition = nullptr;
+  for (const SpaceDefinition* known : all_spaces()) {
+    if (known->name() == h.space) definition = known;
+  }
+  if (definition == nullptr) {
+    throw Error("benchmark store " + path + " is of a search space this nas does not know (" + nas::quoted(h.space) +
+                "; it knows " + space_names() + ")");
+  }
+  store.space_ = definition->id();
   if (h.num_archs != space_num_archs(store.space_)) corrupt(path, "wrong number of archs " + std::to_string(h.num_archs));
   store.num_archs_ = h.num_archs;
   source.num_archs = h.num_archs;
@@ -482,7 +483,7 @@ void StoreWriter::write(const std::string& path) const {
   }
 
   Header h;
-  h.space = static_cast<std::uint32_t>(space_);
+  h.space = std::string(space_name(space_));
   h.num_archs = num_archs_;
   h.num_columns = static_cast<std::uint32_t>(columns_.size());
   h.directory_offset = offset;

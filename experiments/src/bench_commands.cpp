@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include "cli_options.h"
 #include "commands.h"
@@ -15,7 +16,7 @@
 #include "json_util.h"
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/importers.h"
-#include "nas/benchmark_api/topology_space.h"
+#include "nas/benchmark_api/macro/macro_importer.h"
 
 namespace nas::cli {
 namespace {
@@ -30,29 +31,32 @@ struct QueryOptions {
   std::string dataset;
   std::string bench_file;
   std::optional<int> hp;  // unset: the space's final fidelity
-
-  int hp_or_final() const { return hp ? *hp : 0; }
 };
 
 void add_query_options(CLI::App& cmd, QueryOptions& o) {
-  add_text_option(cmd, "--space", o.space, "Search space: tss (topology) or sss (size)")->capture_default_str();
-  add_text_option(cmd, "--dataset", o.dataset, "cifar10, cifar10-valid, cifar100 or ImageNet16-120")->required();
-  add_integer_option(cmd, "--hp", o.hp, "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; default: the final one)",
+  add_text_option(cmd, "--space", o.space, "Search space: " + bench::space_names())->capture_default_str();
+  add_text_option(cmd, "--dataset", o.dataset, "A dataset key of the space (nas list shows them)")->required();
+  add_integer_option(cmd, "--hp", o.hp,
+                     "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; macro has none; default: the final one)",
                      1, 1000);
   add_text_option(cmd, "--bench", o.bench_file, "Benchmark store file (default: the one shipped with nas)");
 }
 
-Benchmark open_benchmark(const QueryOptions& o) {
-  const bench::Space space = bench::parse_space(o.space);
-  if (o.bench_file.empty()) return Benchmark::open_default(space);
-  Benchmark benchmark = Benchmark::open(o.bench_file);
-  if (benchmark.space() != space) {
-    throw Error(o.bench_file + " is a " + std::string(bench::space_name(benchmark.space())) +
-                " benchmark, but --space is " + o.space);
-  }
-  return benchmark;
-}
+/// A query's benchmark, dataset key and schedule, each checked against the space.
+struct Query {
+  Benchmark benchmark;
+  Dataset dataset;
+  int hp;
+};
 
+Query open_query(const QueryOptions& o) {
+  const bench::Space space = bench::parse_space(o.space);
+  Benchmark benchmark = o.bench_file.empty() ? Benchmark::open_default(space) : Benchmark::open(o.bench_file, space);
+  const Dataset dataset = bench::parse_dataset(o.dataset);
+  benchmark.definition().require_dataset(dataset);
+  const int hp = benchmark.definition().resolve_hp(o.hp);
+  return {std::move(benchmark), dataset, hp};
+}
 
 /// The row printed by `info` and by every line of `export`.
 Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, int hp, bench::Trial trial, int epoch) {
@@ -63,8 +67,10 @@ Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, 
   row["index"] = index;
   row["arch"] = benchmark.arch_string(index);
   row["dataset"] = std::string(bench::dataset_name(dataset));
-  row["hp"] = m.hp;
-  row["epoch"] = m.epoch;
+  // A space without fidelities has one record per trial: no schedule or epoch to name.
+  const bool has_schedules = !benchmark.definition().fidelities().empty();
+  row["hp"] = has_schedules ? Json(m.hp) : Json(nullptr);
+  row["epoch"] = has_schedules ? Json(m.epoch) : Json(nullptr);
   row["trial"] = trial.is_mean() ? Json("mean") : Json(trial.seed);
   row["test_accuracy"] = experiments::json_or_null(m.test_accuracy);
   row["valid_accuracy"] = experiments::json_or_null(m.valid_accuracy);
@@ -106,31 +112,25 @@ void add_info(CLI::App& bench_cmd) {
   CLI::App* cmd = bench_cmd.add_subcommand("info", "Metrics and cost of one architecture");
   add_query_options(*cmd, *o);
   auto* index_opt = add_integer_option(*cmd, "--index", o->index, "Benchmark index of the architecture", INT32_MIN, INT32_MAX);
-  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4)");
+  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4, macro: 8 digits 0-2)");
   index_opt->excludes(arch_opt);
   add_integer_option(*cmd, "--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds", 0, INT32_MAX);
   add_integer_option(*cmd, "--epoch", o->epoch, "0-based epoch of the schedule (default: the last)", -1, 999);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {
     if (!o->index && o->arch.empty()) throw Error("give --index or --arch");
-    const Benchmark benchmark = open_benchmark(*o);
-    const Dataset dataset = bench::parse_dataset(o->dataset);
+    const Query q = open_query(*o);
     std::uint32_t index = 0;
     if (o->index) {
-      if (*o->index < 0 || *o->index >= benchmark.size()) {
-        throw Error("--index " + std::to_string(*o->index) + " is out of range for the " +
-                    std::string(bench::space_name(benchmark.space())) + " space [0, " + std::to_string(benchmark.size() - 1) + "]");
-      }
+      q.benchmark.definition().require_index(*o->index, "--index");
       index = static_cast<std::uint32_t>(*o->index);
     } else {
-      index = benchmark.index_of(o->arch);
+      index = q.benchmark.index_of(o->arch);
     }
     const bench::Trial trial = o->seed ? bench::Trial::of_seed(static_cast<std::int32_t>(*o->seed)) : bench::Trial::mean();
-    Json row = arch_row(benchmark, index, dataset, o->hp_or_final(), trial, o->epoch);
-    if (benchmark.space() == bench::Space::Topology) {
-      const bench::TssArch arch = bench::tss_arch_at(index);
-      row["isomorphism_class"] = bench::tss_unique_str(arch);
-      row["connected"] = bench::tss_is_valid(arch);
+    Json row = arch_row(q.benchmark, index, q.dataset, q.hp, trial, o->epoch);
+    for (const bench::ArchDetail& detail : q.benchmark.definition().arch_details(index)) {
+      std::visit([&](const auto& value) { row[detail.key] = value; }, detail.value);
     }
     if (o->json) {
       std::cout << row.dump() << "\n";
@@ -151,12 +151,11 @@ void add_export(CLI::App& bench_cmd) {
   add_query_options(*cmd, *o);
   cmd->add_option("--format", o->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
   cmd->callback([o] {
-    const Benchmark benchmark = open_benchmark(*o);
-    const Dataset dataset = bench::parse_dataset(o->dataset);
+    const Query q = open_query(*o);
     std::string out;
-    out.reserve(static_cast<std::size_t>(benchmark.size()) * 400);
-    for (std::uint32_t index = 0; index < benchmark.size(); ++index) {
-      const Json row = arch_row(benchmark, index, dataset, o->hp_or_final(), bench::Trial::mean(), -1);
+    out.reserve(static_cast<std::size_t>(q.benchmark.size()) * 400);
+    for (std::uint32_t index = 0; index < q.benchmark.size(); ++index) {
+      const Json row = arch_row(q.benchmark, index, q.dataset, q.hp, bench::Trial::mean(), -1);
       if (o->format == "jsonl") {
         out += row.dump();
       } else {
@@ -198,17 +197,16 @@ void add_best(CLI::App& bench_cmd) {
   add_number_option(*cmd, "--max-params", o->max_params, "Only archs with at most this many million parameters", 0, 1e12);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {
-    const Benchmark benchmark = open_benchmark(*o);
-    const Dataset dataset = bench::parse_dataset(o->dataset);
+    const Query q = open_query(*o);
     const auto split = o->metric == "valid_accuracy" ? bench::Split::Valid : bench::Split::Test;
-    const auto best = benchmark.find_best(dataset, split, o->hp_or_final(), o->max_flops, o->max_params);
+    const auto best = q.benchmark.find_best(q.dataset, split, q.hp, o->max_flops, o->max_params);
     Json row;
     row["index"] = best.index;
-    row["arch"] = benchmark.arch_string(best.index);
+    row["arch"] = q.benchmark.arch_string(best.index);
     row["value"] = best.value;
     row["metric"] = o->metric;
     row["dataset"] = o->dataset;
-    row["hp"] = o->hp ? *o->hp : benchmark.full_hp();
+    row["hp"] = q.benchmark.definition().fidelities().empty() ? Json(nullptr) : Json(q.hp);
     if (o->json) {
       std::cout << row.dump() << "\n";
     } else {
@@ -242,6 +240,19 @@ void add_import(CLI::App& bench_cmd) {
     std::cout << row.dump() << "\n";
   });
 
+  struct MacroOptions {
+    std::string src, out;
+  };
+  auto macro = std::make_shared<MacroOptions>();
+  CLI::App* macro_cmd = cmd->add_subcommand("macro", "NAS-Bench-Macro's nas-bench-macro_cifar10.json (builds the shipped macro store)");
+  add_text_option(*macro_cmd, "--src", macro->src, "nas-bench-macro_cifar10.json")->required();
+  add_text_option(*macro_cmd, "--out", macro->out, "The store file to write")->required();
+  macro_cmd->callback([macro] {
+    const auto report = bench::import_macro_json(macro->src, macro->out);
+    Json row{{"space", "macro"}, {"archs", report.archs}, {"classes", report.classes}, {"out", macro->out}};
+    std::cout << row.dump() << "\n";
+  });
+
   struct CsvOptions {
     std::string src, time_fixtures, out;
   };
@@ -266,11 +277,11 @@ void add_verify(CLI::App& bench_cmd) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = bench_cmd.add_subcommand("verify", "Check a store's checksum and print its provenance");
-  add_text_option(*cmd, "--space", o->space, "tss or sss (selects the shipped store)")->capture_default_str();
+  add_text_option(*cmd, "--space", o->space, "The space whose shipped store to check: " + bench::space_names())->capture_default_str();
   add_text_option(*cmd, "--bench", o->bench_file, "Store file (default: the shipped one)");
   cmd->callback([o] {
     const Benchmark benchmark = o->bench_file.empty() ? Benchmark::open_default(bench::parse_space(o->space))
-                                                      : Benchmark::open(o->bench_file);
+                                                      : Benchmark::open(o->bench_file);  // any space
     benchmark.store().verify();
     char checksum[17];
     std::snprintf(checksum, sizeof(checksum), "%016" PRIx64, benchmark.store().checksum());

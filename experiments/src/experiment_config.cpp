@@ -147,13 +147,13 @@ SeedSet algorithm_seeds(const YAML::Node& a, const SeedDefaults& defaults, const
 }
 
 std::vector<bench::Space> space_list(const YAML::Node& node, const std::string& where) {
-  if (!node.IsSequence() || node.size() == 0) throw Error(where + " must be a non-empty list of spaces (tss, sss)");
+  if (!node.IsSequence() || node.size() == 0) throw Error(where + " must be a non-empty list of spaces (" + bench::space_names() + ")");
   std::vector<bench::Space> spaces;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string entry = where + "[" + std::to_string(i) + "]";
     bench::Space space;
     try {
-      space = bench::parse_space(scalar<std::string>(node[i], entry, "tss or sss"));
+      space = bench::parse_space(scalar<std::string>(node[i], entry, "a space name"));
     } catch (const Error& e) {
       const std::string what = e.what();
       throw Error(what.rfind(entry, 0) == 0 ? what : entry + ": " + what);
@@ -245,7 +245,7 @@ algorithms::Budget ExperimentConfig::budget_for(bench::Space space, bench::Datas
   } else if (budget_kind == "seconds") {
     budget.seconds = budget_seconds;
   } else {
-    budget.seconds = default_budget_seconds(space, dataset);
+    budget = default_budget(space, dataset);
   }
   return budget;
 }
@@ -294,6 +294,9 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
       algorithms::Budget checked;
       checked.seconds = config.budget_seconds;
       algorithms::check_budget(checked, path + ": budget.seconds");
+      for (bench::Space space : config.spaces) {
+        algorithms::check_budget_for_space(checked, bench::space_definition(space), path + ": budget.seconds");
+      }
     } else if (budget.IsMap() && budget.size() == 1 && budget["queries"]) {
       config.budget_kind = "queries";
       config.budget_queries = scalar<std::int64_t>(budget["queries"], path + ": budget.queries", "a positive integer");

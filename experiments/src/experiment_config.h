@@ -9,7 +9,8 @@
 //   datasets: [cifar10]              # cifar10 | cifar10-valid | cifar100 | ImageNet16-120
 //   runs: 500                        # the default seeds: first_seed .. first_seed + runs - 1,
 //   first_seed: 0                    #   or an explicit list `seeds: [777, 888, 999]`
-//   budget: nats                     # nats (NATS-Bench's seconds per space and dataset) | {seconds: S} | {queries: Q}
+//   budget: nats                     # nats: each space's default (NATS-Bench's seconds per space and dataset;
+//                                    #   macro, without times: 100 queries) | {seconds: S} | {queries: Q}
 //   plugins: []                      # shared libraries with more searchers
 //   data: /path/to/cifar10           # weight-sharing searchers: image data (default: $NAS_DATA)
 //   device: cpu                      # weight-sharing searchers: cpu | cuda | cuda:N

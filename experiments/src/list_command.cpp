@@ -26,15 +26,21 @@ void add_list_command(CLI::App& app) {
     out["version"] = std::string(bench::nas_version());
     out["search_spaces"] = ordered_json::array();
     out["benchmarks"] = ordered_json::array();
-    for (bench::Space space : {bench::Space::Topology, bench::Space::Size}) {
-      const bool topology = space == bench::Space::Topology;
-      out["search_spaces"].push_back({{"name", std::string(bench::space_name(space))},
-                                      {"description", topology ? "NAS-Bench-201 / NATS-Bench topology space"
-                                                               : "NATS-Bench size space"},
-                                      {"archs", bench::space_num_archs(space)},
-                                      {"full_hp", topology ? 200 : 90}});
-      const std::string path = bench::Benchmark::default_path(space);
-      out["benchmarks"].push_back({{"space", std::string(bench::space_name(space))},
+    for (const bench::SpaceDefinition* space : bench::all_spaces()) {
+      ordered_json datasets = ordered_json::array();
+      for (bench::Dataset d : space->datasets()) datasets.push_back(std::string(bench::dataset_name(d)));
+      const bench::DefaultBudget budget = space->default_budget(space->datasets().front());
+      out["search_spaces"].push_back({{"name", std::string(space->name())},
+                                      {"description", std::string(space->description())},
+                                      {"archs", space->num_archs()},
+                                      {"arch_syntax", std::string(space->arch_syntax())},
+                                      {"datasets", datasets},
+                                      {"fidelities", space->fidelities()},
+                                      {"full_hp", space->fidelities().empty() ? ordered_json(nullptr) : ordered_json(space->final_hp())},
+                                      {"search_hp", space->fidelities().empty() ? ordered_json(nullptr) : ordered_json(space->search_hp())},
+                                      {"budget", budget.queries > 0 ? "queries" : "seconds"}});
+      const std::string path = bench::Benchmark::default_path(space->id());
+      out["benchmarks"].push_back({{"space", std::string(space->name())},
                                    {"path", path},
                                    {"present", std::filesystem::exists(path)}});
     }

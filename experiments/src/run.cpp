@@ -24,14 +24,12 @@ Statistic statistic_of(const std::vector<double>& values) {
   return s;
 }
 
-double default_budget_seconds(bench::Space space, bench::Dataset dataset) {
-  switch (dataset) {
-    case bench::Dataset::Cifar10:
-    case bench::Dataset::Cifar10Valid: return 20000;
-    case bench::Dataset::Cifar100: return 40000;
-    case bench::Dataset::ImageNet16_120: return space == bench::Space::Topology ? 120000 : 60000;
-  }
-  return 20000;
+algorithms::Budget default_budget(bench::Space space, bench::Dataset dataset) {
+  const bench::DefaultBudget fact = bench::space_definition(space).default_budget(dataset);
+  algorithms::Budget budget;
+  budget.seconds = fact.seconds;
+  budget.queries = fact.queries;
+  return budget;
 }
 
 std::string config_dir() {
@@ -53,12 +51,16 @@ void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const
   outcome.test_hp = full;
   outcome.valid_accuracy = final_metrics.valid_accuracy;
   outcome.valid_hp = full;
-  if (!outcome.valid_accuracy) {
-    const auto& hps = benchmark.hps(bench::resolve_split(dataset, bench::Split::Valid).dataset);
-    if (std::find(hps.begin(), hps.end(), 12) != hps.end()) {
-      // Name hp 12 only when it has the value: an arch without any record keeps the final hp.
-      outcome.valid_accuracy = benchmark.query(outcome.index, dataset, 12).valid_accuracy;
-      if (outcome.valid_accuracy) outcome.valid_hp = 12;
+  // Where the final schedule has no validation accuracy (the shipped tss data), NATS-Bench reports
+  // the search schedule's; a space without a validation split has none at all.
+  const bench::SpaceDefinition& space = benchmark.definition();
+  const auto valid = space.resolve_split(dataset, bench::Split::Valid);
+  if (!outcome.valid_accuracy && valid && space.search_hp() != full) {
+    const auto& hps = benchmark.hps(valid->dataset);
+    if (std::find(hps.begin(), hps.end(), space.search_hp()) != hps.end()) {
+      // Name the search hp only when it has the value: an arch without any record keeps the final hp.
+      outcome.valid_accuracy = benchmark.query(outcome.index, dataset, space.search_hp()).valid_accuracy;
+      if (outcome.valid_accuracy) outcome.valid_hp = space.search_hp();
     }
   }
 }

@@ -52,9 +52,9 @@ struct Statistic {
 };
 Statistic statistic_of(const std::vector<double>& values);
 
-/// NATS-Bench's simulated-time budgets (tss: 20,000 / 40,000 / 120,000 s; sss: 20,000 / 40,000 /
-/// 60,000 s for cifar10 / cifar100 / ImageNet16-120; cifar10-valid as cifar10).
-double default_budget_seconds(bench::Space space, bench::Dataset dataset);
+/// The space's default budget of a search on a dataset (SpaceDefinition::default_budget: NATS-Bench's
+/// simulated seconds on tss and sss, a number of queries on macro).
+algorithms::Budget default_budget(bench::Space space, bench::Dataset dataset);
 
 /// The folder of configs/ (NAS_CONFIG_DIR, else the source tree's).
 std::string config_dir();

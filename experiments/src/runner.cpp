@@ -112,7 +112,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     if (registry.get(algorithm.name).family != "query-based") continue;
     for (bench::Space space : algorithm.spaces) {
       for (bench::Dataset dataset : config.datasets) {
-        algorithms::require_search_coverage(benchmarks.at(space), dataset, algorithms::SearchTask{}.search_hp);
+        algorithms::require_search_coverage(benchmarks.at(space), dataset);
       }
     }
   }

@@ -39,7 +39,7 @@ void add_search_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("search", "Run a searcher on a benchmark (one run, or --runs N seeded runs)");
   add_text_option(*cmd, "--algo", o->algo, "Searcher name (nas list shows them)")->required();
-  add_text_option(*cmd, "--space", o->space, "tss or sss")->capture_default_str();
+  add_text_option(*cmd, "--space", o->space, "Search space: " + bench::space_names())->capture_default_str();
   add_text_option(*cmd, "--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
   add_integer_option(*cmd, "--seed", o->seed, "Seed of the run (runs use seed, seed+1, ...)", 0, INT64_MAX)->capture_default_str();
   auto* seconds = add_number_option(*cmd, "--budget-seconds", o->budget_seconds,
@@ -94,10 +94,13 @@ void add_search_command(CLI::App& app) {
     if (weight_sharing && o->runs > 1 && !o->checkpoint.empty()) throw Error("--checkpoint is for a single run");
     if (o->budget_queries) {
       base.budget.queries = *o->budget_queries;
+    } else if (o->budget_seconds) {
+      base.budget.seconds = *o->budget_seconds;
     } else {
-      base.budget.seconds = o->budget_seconds ? *o->budget_seconds : experiments::default_budget_seconds(space_id, dataset);
+      base.budget = experiments::default_budget(space_id, dataset);
     }
     algorithms::check_budget(base.budget, "--budget-seconds / --budget-queries");
+    if (!weight_sharing) algorithms::check_budget_for_space(base.budget, bench::space_definition(space_id), "--budget-seconds");
 
     std::vector<experiments::RunOutcome> outcomes(static_cast<std::size_t>(o->runs));
     // Weight-sharing runs already use every LibTorch thread: run them one after another.

@@ -186,6 +186,7 @@ class Bohb : public QuerySearcher {
   int min_points_ = 0;  // effective min_points_in_model
 
   std::vector<double> budgets_;
+  bool single_record_ = false;  // the space has no fidelities: every evaluation reads its one record
   std::vector<std::vector<Observation>> observations_;  // per budget index
   std::vector<std::optional<Model>> models_;            // per budget index
 

@@ -24,7 +24,8 @@ struct SearcherEntry {
   std::string name;
   std::string description;
   std::string family;  ///< "query-based" or "weight-sharing"
-  /// The spaces it searches (query-based searchers: both; a supernet: the one it is built for).
+  /// The spaces it searches (query-based searchers: every space, unless the entry restricts them;
+  /// a supernet: the one it is built for).
   std::vector<bench::Space> spaces;
   std::vector<ConfigField> fields;
   /// Builds a searcher from config overrides (a YAML map or null); throws nas::Error on bad keys.
@@ -33,10 +34,18 @@ struct SearcherEntry {
   std::function<YAML::Node(const YAML::Node& config)> resolve;
 };
 
+/// Every space of this build (the default of a query-based searcher's entry: its SearchSpace is
+/// all it uses, and every space has one).
+inline std::vector<bench::Space> every_space() {
+  std::vector<bench::Space> spaces;
+  for (const bench::SpaceDefinition* space : bench::all_spaces()) spaces.push_back(space->id());
+  return spaces;
+}
+
 template <typename SearcherT>
 SearcherEntry make_searcher_entry(const std::string& name, const std::string& description,
                                   const std::string& family = "query-based",
-                                  std::vector<bench::Space> spaces = {bench::Space::Topology, bench::Space::Size}) {
+                                  std::vector<bench::Space> spaces = every_space()) {
   using Config = typename SearcherT::Config;
   auto binder = std::make_shared<ConfigBinder<Config>>("searcher " + name);
   SearcherT::describe(*binder);

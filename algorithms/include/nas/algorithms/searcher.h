@@ -131,11 +131,15 @@ class Searcher {
 };
 
 /// Throws nas::Error unless `benchmark` can serve a query-based search on `dataset`: a search may
-/// propose any arch of the space, so every one needs its search-fidelity validation accuracy (the
-/// last epoch of schedule `search_hp`). The error names the store, how many archs it covers and how
+/// propose any arch of the space, so every one needs its search signal (the space's search_signal at
+/// the last epoch of its search_hp). The error names the store, how many archs it covers and how
 /// to get the full data. Cheap after the first call per (benchmark, dataset, hp): QuerySearcher
 /// checks it at the start of every search, the experiment runner once per grid cell up front.
-void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset, int search_hp);
+void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset);
+
+/// Throws nas::Error (prefixed with `where`) if the budget cannot be spent on the space: a seconds
+/// budget on a space whose data records no times.
+void check_budget_for_space(const Budget& budget, const bench::SpaceDefinition& space, const std::string& where);
 
 /// Base of the query-based searchers: the simulated-evaluation loop around ask/tell.
 ///

@@ -25,6 +25,8 @@
 
 #include "nas/benchmark_api/datasets.h"
 #include "nas/benchmark_api/rng.h"
+#include "nas/benchmark_api/search_space.h"
+#include "nas/benchmark_api/space.h"
 #include "nas/benchmark_api/store.h"
 
 namespace nas::bench {
@@ -74,8 +76,9 @@ struct SimulatedResult {
 
 class Benchmark {
  public:
-  /// Opens a store file (see store.h). Throws nas::Error if missing or corrupt.
-  static Benchmark open(const std::string& path);
+  /// Opens a store file (see store.h). Throws nas::Error if missing or corrupt, or, with
+  /// `expected`, if it is a store of another space.
+  static Benchmark open(const std::string& path, std::optional<Space> expected = std::nullopt);
   /// Opens the store shipped with nas for a space: $NAS_BENCH_DIR if set, else the installed or
   /// source data folder. Throws nas::Error naming where it looked.
   static Benchmark open_default(Space space);
@@ -83,10 +86,14 @@ class Benchmark {
   static std::string default_path(Space space);
 
   Space space() const { return store_.space(); }
+  /// The space's facts (fidelities, splits, cost, words).
+  const SpaceDefinition& definition() const { return *definition_; }
+  /// The searchers' view of the space; arch strings and indices go through it.
+  const SearchSpace& search_space() const { return *search_space_; }
   std::uint32_t size() const { return store_.num_archs(); }
   const Store& store() const { return store_; }
-  /// The final fidelity of the space: 200 (tss) or 90 (sss).
-  int full_hp() const { return space() == Space::Topology ? 200 : 90; }
+  /// The final fidelity of the space (tss 200, sss 90), as a store hp.
+  int full_hp() const { return definition_->final_hp(); }
   /// The schedules this store has data for on a dataset key (e.g. {12, 200}).
   std::vector<int> hps(Dataset dataset) const { return store_.hps(dataset); }
 
@@ -141,12 +148,16 @@ class Benchmark {
   struct SearchableCounts;  // the remembered searchable_archs counts (benchmark.cpp)
 
   explicit Benchmark(Store store);
+  /// Where `split` of `dataset` is read; throws nas::Error if the space has no such split.
+  MetricSource source_of(Dataset dataset, Split split) const;
   int resolve_hp(int hp) const;
   /// The smallest parameter count (params) or FLOP count of any arch on a dataset (error messages).
   double smallest_cost(Dataset dataset, int hp, bool params) const;
   std::optional<double> epoch_time(std::uint32_t index, Dataset dataset, EvalSet set, int hp, bool* estimated) const;
 
   Store store_;
+  const SpaceDefinition* definition_ = nullptr;
+  std::shared_ptr<const SearchSpace> search_space_;
   std::shared_ptr<SearchableCounts> searchable_counts_;
 };
 

@@ -9,14 +9,10 @@
 #pragma once
 
 #include "nas/benchmark_api/size_space.h"
+#include "nas/benchmark_api/space.h"
 #include "nas/benchmark_api/topology_space.h"
 
 namespace nas::bench {
-
-struct NetworkCost {
-  double params_m = 0;  ///< trainable parameters, millions
-  double flops_m = 0;   ///< conv + linear MACs per image, millions
-};
 
 /// Cost of TinyNetwork(C=16, N=5, cell, num_classes) on square inputs of `image_size` pixels.
 NetworkCost tss_network_cost(const TssArch& cell, int num_classes, int image_size);

@@ -50,9 +50,7 @@ struct MetricSource {
   Dataset dataset;
   EvalSet set;
 };
-/// The rule of NATS-Bench (find_best, draw-table.py): cifar10 valid -> (cifar10-valid, x-valid),
-/// cifar10 test -> (cifar10, ori-test), cifar10-valid valid/test -> x-valid/ori-test,
-/// cifar100 and ImageNet16-120 valid/test -> x-valid/x-test of the key itself.
-MetricSource resolve_split(Dataset dataset, Split split);
+// Which (key, set) a split of a dataset is read from is a fact of each space:
+// SpaceDefinition::resolve_split (space.h).
 
 }  // namespace nas::bench

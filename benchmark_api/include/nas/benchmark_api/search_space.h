@@ -2,9 +2,9 @@
 //
 // Architectures are identified by their benchmark index (ArchId): a plain integer that is cheap to
 // copy, hash and store, and that every benchmark query takes directly. Every space is also a fixed
-// set of categorical decisions (tss: 6 edges x 5 ops; sss: 5 layers x 8 widths), which is the
-// encoding that policy- and model-based searchers (REINFORCE, BOHB) work on. One REA, one REINFORCE,
-// one BOHB therefore serve every space.
+// set of categorical decisions (tss: 6 edges x 5 ops; sss: 5 layers x 8 widths; macro: 8 layers x 3
+// blocks), which is the encoding that policy- and model-based searchers (REINFORCE, BOHB) work on.
+// One REA, one REINFORCE, one BOHB therefore serve every space.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +14,9 @@
 #include <vector>
 
 #include "nas/benchmark_api/rng.h"
-#include "nas/benchmark_api/store.h"
+#include "nas/benchmark_api/space.h"
 
 namespace nas::bench {
-
-using ArchId = std::uint32_t;
 
 class SearchSpace {
  public:
@@ -53,11 +51,16 @@ class SearchSpace {
   std::vector<ArchId> neighbours(ArchId arch) const;
   /// Number of decisions on which two archs differ.
   int edit_distance(ArchId a, ArchId b) const;
-  /// A key equal for archs that compute the same function (tss: isomorphism class; sss: the arch).
+  /// A key equal for archs that compute the same function (tss: isomorphism class; sss: the arch;
+  /// macro: the canonical code).
   virtual std::string canonical_form(ArchId arch) const = 0;
+
+ protected:
+  /// Throws nas::Error unless `choices` has one valid choice per decision.
+  void check_choices(const std::vector<int>& choices) const;
 };
 
-/// The topology and size spaces; `make_search_space` returns the one for a Space.
+/// The SearchSpace of a space (SpaceDefinition::make_search_space).
 std::unique_ptr<SearchSpace> make_search_space(Space space);
 
 }  // namespace nas::bench

@@ -14,16 +14,17 @@
 // checksum mismatch or a short read), never a SIGBUS.
 //
 // Layout (format 2, little-endian, all sections 8-byte aligned):
-//   header    64 bytes: magic "NASBENCH", format version, space, number of archs, number of
-//             columns, directory offset/size, reserved, FNV-1a-64 checksum of the directory, file size
+//   header    64 bytes: magic "NASBENCH", format version, reserved, number of archs, number of
+//             columns, directory offset/size, the space's name (8 bytes, NUL-padded: "tss",
+//             "macro"; an unknown name is refused), FNV-1a-64 checksum of the directory, file size
 //   payload   the columns' bytes: per column, for a sparse one its sorted arch indices (u32,
 //             padded to 8 bytes), then the values (float64; NaN = not measured)
 //   directory description text (provenance), then one 48-byte entry per column, the last 8 bytes of
 //             which are the FNV-1a-64 checksum of that column's bytes
 //
 // A column holds one quantity for every arch: key = (dataset key, evaluation set, quantity, hp, seed).
-// seed > 0 is one training trial, kMeanSeed the mean over seeds, kUnrecordedSeed one trial whose
-// seed the source did not record. A column stores either every epoch of the hp schedule (curve) or
+// seed >= 0 is one training trial (its seed; in the shipped tss data, kUnrecordedSeed marks one
+// trial whose seed the source did not record), kMeanSeed the mean over seeds. A column stores either every epoch of the hp schedule (curve) or
 // only the last one, and is dense (every arch) or sparse (sorted arch list + values).
 #pragma once
 
@@ -42,15 +43,9 @@
 
 #include "nas/benchmark_api/datasets.h"
 #include "nas/benchmark_api/file_io.h"
+#include "nas/benchmark_api/space.h"
 
 namespace nas::bench {
-
-enum class Space : std::uint8_t { Topology = 0, Size = 1 };
-/// "tss" / "sss".
-std::string_view space_name(Space space);
-/// Accepts "tss", "topology", "sss", "size"; throws nas::Error otherwise.
-Space parse_space(std::string_view name);
-std::uint32_t space_num_archs(Space space);
 
 enum class Quantity : std::uint8_t {
   Loss = 0,       ///< mean cross-entropy
