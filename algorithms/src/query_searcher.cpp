@@ -21,6 +21,17 @@ std::string with_thousands(std::uint32_t value) {
 
 }  // namespace
 
+std::string_view family_name(SearcherFamily family) {
+  return family == SearcherFamily::QueryBased ? "query-based" : "weight-sharing";
+}
+
+SearcherFamily parse_family(std::string_view name) {
+  for (SearcherFamily family : {SearcherFamily::QueryBased, SearcherFamily::WeightSharing}) {
+    if (family_name(family) == name) return family;
+  }
+  throw Error("unknown searcher family '" + std::string(name) + "' (expected query-based or weight-sharing)");
+}
+
 void require_search_coverage(const bench::Benchmark& benchmark, bench::Dataset dataset) {
   const bench::SpaceDefinition& space = benchmark.definition();
   space.require_dataset(dataset);

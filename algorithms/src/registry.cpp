@@ -31,6 +31,13 @@ const SearcherEntry& SearcherRegistry::get(const std::string& name) const {
   return it->second;
 }
 
+ResolvedSearcher SearcherRegistry::resolve(const std::string& name, const YAML::Node& overrides) const {
+  ResolvedSearcher resolved;
+  resolved.entry = &get(name);
+  resolved.config = resolved.entry->resolve(overrides);
+  return resolved;
+}
+
 bool SearcherRegistry::searches(const std::string& name, bench::Space space) const {
   const auto& spaces = get(name).spaces;
   return std::find(spaces.begin(), spaces.end(), space) != spaces.end();

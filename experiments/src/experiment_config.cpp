@@ -250,8 +250,11 @@ algorithms::Budget ExperimentConfig::budget_for(bench::Space space, bench::Datas
   return budget;
 }
 
-std::vector<std::string> read_plugin_list(const std::string& path) {
-  const YAML::Node root = load_yaml(path);
+ExperimentFile read_experiment_file(const std::string& path) { return {path, load_yaml(path)}; }
+
+std::vector<std::string> read_plugin_list(const ExperimentFile& file) {
+  const YAML::Node& root = file.root;
+  const std::string& path = file.path;
   std::vector<std::string> plugins;
   if (root.IsMap() && root["plugins"]) {
     if (!root["plugins"].IsSequence()) throw Error(path + ": plugins must be a list of paths");
@@ -260,8 +263,9 @@ std::vector<std::string> read_plugin_list(const std::string& path) {
   return plugins;
 }
 
-ExperimentConfig load_experiment(const std::string& path, const algorithms::SearcherRegistry& registry) {
-  const YAML::Node root = load_yaml(path);
+ExperimentConfig load_experiment(const ExperimentFile& file, const algorithms::SearcherRegistry& registry) {
+  const YAML::Node& root = file.root;
+  const std::string& path = file.path;
   if (!root.IsMap()) throw Error(path + ": an experiment file is a YAML map");
   reject_unknown_keys(root, {"name", "spaces", "benchmarks", "datasets", "runs", "first_seed", "seeds", "budget", "plugins",
                              "algorithms", "data", "device", "torch_threads"},
@@ -307,7 +311,7 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
       throw Error(path + ": budget must be 'nats', {seconds: S} or {queries: Q}");
     }
   }
-  config.plugins = read_plugin_list(path);
+  config.plugins = read_plugin_list(file);
   if (root["data"]) config.data = scalar<std::string>(root["data"], path + ": data", "a folder");
   if (root["device"]) config.device = scalar<std::string>(root["device"], path + ": device", "cpu, cuda or cuda:N");
   if (root["torch_threads"]) {
@@ -325,12 +329,12 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     reject_unknown_keys(a, {"name", "label", "config", "spaces", "runs", "first_seed", "seeds"}, where);
     AlgorithmSpec spec;
     if (!a["name"]) throw Error(where + ": missing key 'name'");
-    spec.name = scalar<std::string>(a["name"], where + ".name", "a searcher name");
-    spec.label = a["label"] ? label_value(a["label"], where + ".label") : spec.name;
+    const std::string name = scalar<std::string>(a["name"], where + ".name", "a searcher name");
+    spec.label = a["label"] ? label_value(a["label"], where + ".label") : name;
     if (!labels.insert(spec.label).second) throw Error(where + ": label '" + spec.label + "' used twice");
     const algorithms::SearcherEntry& entry = [&]() -> const algorithms::SearcherEntry& {
       try {
-        return registry.get(spec.name);
+        return registry.get(name);
       } catch (const Error& e) {
         throw Error(where + ": " + e.what());
       }
@@ -341,13 +345,13 @@ ExperimentConfig load_experiment(const std::string& path, const algorithms::Sear
     if (total_seeds > kMaxSeeds) {
       throw Error(where + ": the algorithms have more than " + std::to_string(kMaxSeeds) + " seeds in all");
     }
-    YAML::Node overrides = algorithm_config(spec.name, {});
+    YAML::Node overrides = algorithm_config(name, {});
     if (a["config"]) {
       if (!a["config"].IsMap()) throw Error(where + ".config must be a map");
       for (const auto& item : a["config"]) overrides[key_text(item.first, where + ".config")] = item.second;
     }
     try {
-      spec.config = entry.resolve(overrides);
+      spec.searcher = registry.resolve(name, overrides);
     } catch (const Error& e) {
       throw Error(where + ": " + e.what());
     }
@@ -373,7 +377,7 @@ YAML::Node to_yaml(const ExperimentConfig& config) {
   for (const auto& p : config.plugins) out["plugins"].push_back(p);
   for (const auto& a : config.algorithms) {
     YAML::Node node;
-    node["name"] = a.name;
+    node["name"] = a.searcher.name();
     node["label"] = a.label;
     for (bench::Space s : a.spaces) node["spaces"].push_back(std::string(bench::space_name(s)));
     if (a.seeds.listed) {
@@ -382,7 +386,7 @@ YAML::Node to_yaml(const ExperimentConfig& config) {
       node["runs"] = a.seeds.seeds.size();
       node["first_seed"] = a.seeds.seeds.front();
     }
-    node["config"] = a.config;
+    node["config"] = a.searcher.config;
     out["algorithms"].push_back(node);
   }
   return out;

@@ -52,11 +52,10 @@ struct SeedSet {
 };
 
 struct AlgorithmSpec {
-  std::string name;
+  algorithms::ResolvedSearcher searcher;  ///< the registry entry and every key of its config
   std::string label;
   std::vector<bench::Space> spaces;  ///< resolved: in the grid's order
   SeedSet seeds;
-  YAML::Node config;  ///< resolved: every key of the searcher's config
 };
 
 struct ExperimentConfig {
@@ -78,11 +77,18 @@ struct ExperimentConfig {
   algorithms::Budget budget_for(bench::Space space, bench::Dataset dataset) const;
 };
 
-/// Parses and resolves an experiment file against a registry (plugins must already be loaded:
-/// use read_plugin_list first). Throws nas::Error naming the file and the key on any problem.
-ExperimentConfig load_experiment(const std::string& path, const algorithms::SearcherRegistry& registry);
+/// An experiment file, read and parsed once (load_yaml_file: a regular UTF-8 file, no repeated keys).
+struct ExperimentFile {
+  std::string path;
+  YAML::Node root;
+};
+ExperimentFile read_experiment_file(const std::string& path);
 /// The `plugins` list of an experiment file (so they can be loaded before load_experiment).
-std::vector<std::string> read_plugin_list(const std::string& path);
+std::vector<std::string> read_plugin_list(const ExperimentFile& file);
+/// Resolves an experiment file against a registry (its plugins already loaded), every searcher
+/// resolved once. The registry must outlive the config. Throws nas::Error naming the file and the
+/// key on any problem.
+ExperimentConfig load_experiment(const ExperimentFile& file, const algorithms::SearcherRegistry& registry);
 
 /// The resolved config as YAML, and its hash (hex), which identifies the experiment's results.
 YAML::Node to_yaml(const ExperimentConfig& config);

@@ -61,7 +61,7 @@ void add_list_command(CLI::App& app) {
       ordered_json spaces = ordered_json::array();
       for (bench::Space space : entry->spaces) spaces.push_back(std::string(bench::space_name(space)));
       out["algorithms"].push_back({{"name", entry->name},
-                                   {"family", entry->family},
+                                   {"family", std::string(algorithms::family_name(entry->family))},
                                    {"spaces", spaces},
                                    {"description", entry->description},
                                    {"config", keys}});

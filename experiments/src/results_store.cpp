@@ -16,7 +16,7 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS experiment (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY,
-  algorithm TEXT NOT NULL, space TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
+  algorithm TEXT NOT NULL, family TEXT NOT NULL, space TEXT NOT NULL, dataset TEXT NOT NULL, seed INTEGER NOT NULL,
   arch_index INTEGER NOT NULL, arch TEXT NOT NULL,
   search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
   test_accuracy REAL, test_hp INTEGER,
@@ -37,6 +37,12 @@ CREATE TABLE IF NOT EXISTS trajectory (
   incumbent INTEGER NOT NULL, incumbent_valid_accuracy REAL NOT NULL,
   PRIMARY KEY (run_id, step)) WITHOUT ROWID;
 )sql";
+
+/// The family of a run in a schema-2 store, which did not record it: what each family writes
+/// (weight-sharing runs log epochs, query-based ones never do).
+constexpr const char* kDerivedFamily =
+    "(CASE WHEN EXISTS (SELECT 1 FROM epochs e WHERE e.algorithm = runs.algorithm AND e.space = runs.space"
+    " AND e.dataset = runs.dataset AND e.seed = runs.seed) THEN 'weight-sharing' ELSE 'query-based' END)";
 
 /// SQLite's message, with the operating system's cause where there is one ("disk I/O error" alone
 /// does not say that the disk is full).
@@ -132,11 +138,28 @@ ResultsStore ResultsStore::open(const std::string& dir) {
   // WAL: a committed run survives the process being killed; readers never block the writer.
   store.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
   store.exec(kSchema);
-  bool has_threads = false;
-  Statement columns(store.db_, "PRAGMA table_info(runs)");
-  while (columns.step()) has_threads = has_threads || columns.text(1) == "torch_threads";
-  if (!has_threads) store.exec("ALTER TABLE runs ADD COLUMN torch_threads INTEGER NOT NULL DEFAULT 0");
+  store.migrate_schema_2();
   return store;
+}
+
+bool ResultsStore::has_column(const std::string& table, const std::string& column) const {
+  Statement columns(db_, "PRAGMA table_info(" + table + ")");
+  while (columns.step()) {
+    if (columns.text(1) == column) return true;
+  }
+  return false;
+}
+
+void ResultsStore::migrate_schema_2() {
+  if (has_column("runs", "family") && has_column("runs", "torch_threads")) return;
+  in_transaction([&] {
+    if (!has_column("runs", "torch_threads")) exec("ALTER TABLE runs ADD COLUMN torch_threads INTEGER NOT NULL DEFAULT 0");
+    if (!has_column("runs", "family")) {
+      exec("ALTER TABLE runs ADD COLUMN family TEXT NOT NULL DEFAULT ''");
+      exec(std::string("UPDATE runs SET family = ") + kDerivedFamily);
+    }
+    exec("UPDATE experiment SET value = '3' WHERE key = 'schema_version'");
+  });
 }
 
 void ResultsStore::refuse_foreign_database() const {
@@ -263,19 +286,20 @@ void ResultsStore::add_run(const std::string& algorithm, const std::string& spac
                            const RunOutcome& outcome, const algorithms::Budget& budget) {
   in_transaction([&] {
     Statement insert(db_,
-                     "INSERT INTO runs(algorithm, space, dataset, seed, arch_index, arch, search_valid_accuracy,"
+                     "INSERT INTO runs(algorithm, family, space, dataset, seed, arch_index, arch, search_valid_accuracy,"
                      " valid_accuracy, valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds,"
                      " budget_queries, wall_seconds, notes, device, search_wall_seconds, torch_threads)"
-                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    insert.bind(1, algorithm).bind(2, space).bind(3, dataset).bind(4, static_cast<std::int64_t>(outcome.seed));
-    insert.bind(5, static_cast<std::int64_t>(outcome.index)).bind(6, outcome.arch);
-    insert.bind(7, outcome.search_valid_accuracy).bind(8, outcome.valid_accuracy);
-    insert.bind(9, static_cast<std::int64_t>(outcome.valid_hp)).bind(10, outcome.test_accuracy);
-    insert.bind(11, static_cast<std::int64_t>(outcome.test_hp)).bind(12, outcome.queries);
-    insert.bind(13, outcome.simulated_seconds).bind(14, budget.seconds).bind(15, budget.queries);
-    insert.bind(16, outcome.wall_seconds).bind(17, nlohmann::json(outcome.notes).dump());
-    insert.bind(18, outcome.device).bind(19, outcome.search_wall_seconds);
-    insert.bind(20, static_cast<std::int64_t>(outcome.torch_threads));
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, algorithm).bind(2, std::string(algorithms::family_name(outcome.family)));
+    insert.bind(3, space).bind(4, dataset).bind(5, static_cast<std::int64_t>(outcome.seed));
+    insert.bind(6, static_cast<std::int64_t>(outcome.index)).bind(7, outcome.arch);
+    insert.bind(8, outcome.search_valid_accuracy).bind(9, outcome.valid_accuracy);
+    insert.bind(10, static_cast<std::int64_t>(outcome.valid_hp)).bind(11, outcome.test_accuracy);
+    insert.bind(12, static_cast<std::int64_t>(outcome.test_hp)).bind(13, outcome.queries);
+    insert.bind(14, outcome.simulated_seconds).bind(15, budget.seconds).bind(16, budget.queries);
+    insert.bind(17, outcome.wall_seconds).bind(18, nlohmann::json(outcome.notes).dump());
+    insert.bind(19, outcome.device).bind(20, outcome.search_wall_seconds);
+    insert.bind(21, static_cast<std::int64_t>(outcome.torch_threads));
     insert.step();
     const std::int64_t run_id = sqlite3_last_insert_rowid(db_);
     Statement point(db_, "INSERT INTO trajectory VALUES (?,?,?,?,?)");
@@ -326,11 +350,14 @@ std::vector<algorithms::EpochRecord> ResultsStore::epochs(const RunKey& run) con
 std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) const {
   std::vector<StoredRun> out;
   std::map<std::int64_t, std::size_t> position;
+  // A schema-2 store opened read-only has neither column: derive them as migrate_schema_2 does.
+  const std::string family = has_column("runs", "family") ? "family" : kDerivedFamily;
+  const std::string threads = has_column("runs", "torch_threads") ? "torch_threads" : "0";
   Statement select(db_,
                    "SELECT id, algorithm, space, dataset, seed, arch_index, arch, search_valid_accuracy, valid_accuracy,"
                    " valid_hp, test_accuracy, test_hp, queries, simulated_seconds, budget_seconds, budget_queries,"
-                   " wall_seconds, notes, device, search_wall_seconds, torch_threads FROM runs"
-                   " ORDER BY algorithm, space, dataset, seed");
+                   " wall_seconds, notes, device, search_wall_seconds, " + threads + ", " + family +
+                   " FROM runs ORDER BY algorithm, space, dataset, seed");
   while (select.step()) {
     StoredRun run;
     run.id = select.integer(0);
@@ -355,6 +382,7 @@ std::vector<ResultsStore::StoredRun> ResultsStore::runs(bool with_trajectories) 
     o.device = select.text(18);
     o.search_wall_seconds = select.real(19);
     o.torch_threads = static_cast<int>(select.integer(20));
+    o.family = algorithms::parse_family(select.text(21));
     position[run.id] = out.size();
     out.push_back(std::move(run));
   }

@@ -3,12 +3,13 @@
 // killing the runner at any moment (even kill -9) loses at most the runs in flight, and a resumed
 // run computes exactly those again.
 //
-// Schema (version 2):
+// Schema (version 3):
 //   experiment(key TEXT PRIMARY KEY, value TEXT)
 //       schema_version, config_hash, config (the resolved experiment YAML), nas_version,
 //       spaces (comma-separated, the grid's order), and per space S: benchmark_path.S (absolute, or
 //       "shipped"), benchmark_checksum.S (hex); created_at
-//   runs(id INTEGER PRIMARY KEY, algorithm TEXT, space TEXT, dataset TEXT, seed INTEGER, arch_index INTEGER,
+//   runs(id INTEGER PRIMARY KEY, algorithm TEXT, family TEXT ("query-based" | "weight-sharing", from the
+//        searcher's registry entry), space TEXT, dataset TEXT, seed INTEGER, arch_index INTEGER,
 //        arch TEXT, search_valid_accuracy REAL, valid_accuracy REAL, valid_hp INTEGER,
 //        test_accuracy REAL, test_hp INTEGER, queries INTEGER, simulated_seconds REAL,
 //        budget_seconds REAL, budget_queries INTEGER, wall_seconds REAL, notes TEXT (JSON array),
@@ -22,7 +23,10 @@
 //   trajectory(run_id INTEGER, step INTEGER, simulated_seconds REAL, incumbent INTEGER,
 //              incumbent_valid_accuracy REAL, PRIMARY KEY(run_id, step)) WITHOUT ROWID
 //       one row per evaluation: the incumbent after it (step = number of evaluations so far)
-// A store written before torch_threads existed gets the column (0) when opened for writing.
+// A store of schema 2 is migrated when opened for writing (tested): runs get torch_threads (0) and
+// family, which is "weight-sharing" for the runs that logged epochs and "query-based" for the
+// others (exactly what the two families write), and schema_version becomes 3. Opened read-only
+// (nas report), a schema-2 store's family is derived the same way.
 // A SQLite file that holds other tables, or an experiment table without schema_version, is not a
 // nas results store and is refused before anything is written to it.
 // `algorithm` is the experiment's label of the searcher (its name unless the config sets a label);
@@ -103,6 +107,9 @@ class ResultsStore {
   void refuse_old_schema() const;
   /// Throws nas::Error if the file is a SQLite database of something else than nas results.
   void refuse_foreign_database() const;
+  bool has_column(const std::string& table, const std::string& column) const;
+  /// Adds what schema 3 has and schema 2 lacks (see the top of this file); a no-op on schema 3.
+  void migrate_schema_2();
   /// Runs `body` inside one write transaction: committed if it returns, rolled back if it throws.
   /// The error that ended it is the one reported (SQLite may already have rolled back, e.g. on a
   /// full disk, and a second ROLLBACK would only say "no transaction is active").

@@ -65,12 +65,10 @@ void fill_reported_accuracies(RunOutcome& outcome, bench::Dataset dataset, const
   }
 }
 
-std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec,
-                                                              const algorithms::SearcherRegistry& registry,
-                                                              bench::Space space) {
+std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec, bench::Space space) {
   YAML::Emitter config;
-  config << registry.get(spec.algorithm).resolve(spec.config);
-  return {{"algorithm", spec.algorithm},
+  config << spec.searcher.config;
+  return {{"algorithm", spec.searcher.name()},
           {"space", std::string(bench::space_name(space))},
           {"dataset", std::string(bench::dataset_name(spec.dataset))},
           {"seed", std::to_string(spec.seed)},
@@ -80,23 +78,23 @@ std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spe
           {"nas_version", std::string(bench::nas_version())}};
 }
 
-RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
-                       const bench::Benchmark& benchmark, const bench::SearchSpace& space,
+RunOutcome execute_run(const RunSpec& spec, const bench::Benchmark& benchmark, const bench::SearchSpace& space,
                        algorithms::SearchCallbacks* callbacks) {
   const auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<algorithms::Searcher> searcher = registry.create(spec.algorithm, spec.config);
+  std::unique_ptr<algorithms::Searcher> searcher = spec.searcher.create();
   algorithms::SearchTask task;
   task.space = &space;
   task.benchmark = &benchmark;
   task.dataset = spec.dataset;
   task.budget = spec.budget;
   task.environment = spec.environment;
-  task.environment.run_identity = run_identity(spec, registry, space.space());
+  task.environment.run_identity = run_identity(spec, space.space());
   Rng rng(spec.seed);
   algorithms::SearchCallbacks no_callbacks;
   algorithms::SearchResult result = searcher->search(task, rng, callbacks != nullptr ? *callbacks : no_callbacks);
 
   RunOutcome outcome;
+  outcome.family = spec.searcher.family();
   outcome.seed = spec.seed;
   outcome.index = result.arch;
   outcome.arch = space.format(result.arch);
@@ -108,7 +106,7 @@ RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& 
   outcome.epochs = std::move(result.epochs);
   outcome.search_wall_seconds = result.search_wall_seconds;
   outcome.device = result.device;
-  if (registry.get(spec.algorithm).family == "weight-sharing") outcome.torch_threads = spec.environment.threads;
+  if (spec.searcher.family() == algorithms::SearcherFamily::WeightSharing) outcome.torch_threads = spec.environment.threads;
   fill_reported_accuracies(outcome, spec.dataset, benchmark);
   const bench::CostInfo cost = benchmark.cost(outcome.index, spec.dataset);
   outcome.params_m = cost.params_m;

@@ -15,8 +15,7 @@
 namespace nas::experiments {
 
 struct RunSpec {
-  std::string algorithm;
-  YAML::Node config;  ///< overrides of the searcher's defaults (already merged with configs/algorithms)
+  algorithms::ResolvedSearcher searcher;  ///< resolved once where the user named it
   bench::Dataset dataset = bench::Dataset::Cifar10;
   std::uint64_t seed = 0;
   algorithms::Budget budget;
@@ -25,6 +24,7 @@ struct RunSpec {
 
 /// What a finished run reports (NATS-Bench protocol, reference §5.2).
 struct RunOutcome {
+  algorithms::SearcherFamily family = algorithms::SearcherFamily::QueryBased;
   std::uint64_t seed = 0;
   bench::ArchId index = 0;
   std::string arch;
@@ -64,13 +64,10 @@ YAML::Node algorithm_config(const std::string& name, const std::vector<std::stri
 
 /// The identity of a run (algorithm, space, dataset, seed, resolved config, device, torch threads,
 /// nas version) that its checkpoints carry (TrainingEnvironment::run_identity).
-std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec,
-                                                              const algorithms::SearcherRegistry& registry,
-                                                              bench::Space space);
+std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec, bench::Space space);
 
 /// Runs one search. Throws nas::Error for an unknown algorithm, bad config or unusable budget.
-RunOutcome execute_run(const RunSpec& spec, const algorithms::SearcherRegistry& registry,
-                       const bench::Benchmark& benchmark, const bench::SearchSpace& space,
+RunOutcome execute_run(const RunSpec& spec, const bench::Benchmark& benchmark, const bench::SearchSpace& space,
                        algorithms::SearchCallbacks* callbacks = nullptr);
 
 /// Seed-mean accuracy of an arch at the reporting fidelity (valid: falls back to hp 12).

@@ -98,8 +98,9 @@ std::string space_list_text(const std::vector<bench::Space>& spaces) {
 RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
                             const RunnerProgress& progress) {
   const auto started = std::chrono::steady_clock::now();
-  const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(config_path), /*with_weight_sharing=*/true);
-  const ExperimentConfig config = load_experiment(config_path, registry);
+  const ExperimentFile file = read_experiment_file(config_path);  // parsed once
+  const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(file), /*with_weight_sharing=*/true);
+  const ExperimentConfig config = load_experiment(file, registry);
   std::map<bench::Space, bench::Benchmark> benchmarks;
   std::map<bench::Space, std::unique_ptr<bench::SearchSpace>> spaces;
   for (bench::Space space : config.spaces) {
@@ -109,7 +110,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   // A query-based search may propose any arch: refuse a benchmark that cannot answer all of them
   // now, not after hours of other runs.
   for (const AlgorithmSpec& algorithm : config.algorithms) {
-    if (registry.get(algorithm.name).family != "query-based") continue;
+    if (algorithm.searcher.family() != algorithms::SearcherFamily::QueryBased) continue;
     for (bench::Space space : algorithm.spaces) {
       for (bench::Dataset dataset : config.datasets) {
         algorithms::require_search_coverage(benchmarks.at(space), dataset);
@@ -119,7 +120,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   const std::string hash = config_hash(config);
   bool has_weight_sharing = false;
   for (const AlgorithmSpec& algorithm : config.algorithms) {
-    has_weight_sharing = has_weight_sharing || registry.get(algorithm.name).family == "weight-sharing";
+    has_weight_sharing = has_weight_sharing || algorithm.searcher.family() == algorithms::SearcherFamily::WeightSharing;
   }
   // Weight-sharing results depend on the LibTorch thread count: "0 = all cores" is resolved here,
   // recorded, and a resume with another count is refused.
@@ -127,7 +128,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
 
   YAML::Emitter emitter;
   emitter << to_yaml(config);
-  std::map<std::string, std::string> fresh{{"schema_version", "2"},
+  std::map<std::string, std::string> fresh{{"schema_version", "3"},
                                            {"config_hash", hash},
                                            {"config", emitter.c_str()},
                                            {"nas_version", std::string(bench::nas_version())},
@@ -175,7 +176,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   std::vector<Job> jobs, training_jobs;  // query-based runs in parallel; supernet trainings one at a time
   RunnerReport report;
   for (const AlgorithmSpec& algorithm : config.algorithms) {
-    const bool trains = registry.get(algorithm.name).family == "weight-sharing";
+    const bool trains = algorithm.searcher.family() == algorithms::SearcherFamily::WeightSharing;
     for (bench::Space space : algorithm.spaces) {
       for (bench::Dataset dataset : config.datasets) {
         for (std::uint64_t seed : algorithm.seeds.seeds) {
@@ -199,8 +200,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     const RunKey key{job.algorithm->label, std::string(bench::space_name(job.space)),
                      std::string(bench::dataset_name(job.dataset)), job.seed};
     RunSpec spec;
-    spec.algorithm = job.algorithm->name;
-    spec.config = job.algorithm->config;
+    spec.searcher = job.algorithm->searcher;
     spec.dataset = job.dataset;
     spec.seed = job.seed;
     spec.budget = config.budget_for(job.space, job.dataset);
@@ -224,8 +224,8 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
       const std::lock_guard<std::mutex> lock(write_mutex);
       store.add_epoch(key, record);
     });
-    if (registry.get(job.algorithm->name).family == "weight-sharing") std::filesystem::create_directories(checkpoint_dir);
-    const RunOutcome outcome = execute_run(spec, registry, benchmarks.at(job.space), *spaces.at(job.space), &logger);
+    if (spec.searcher.family() == algorithms::SearcherFamily::WeightSharing) std::filesystem::create_directories(checkpoint_dir);
+    const RunOutcome outcome = execute_run(spec, benchmarks.at(job.space), *spaces.at(job.space), &logger);
     const std::lock_guard<std::mutex> lock(write_mutex);
     store.add_run(key.algorithm, key.space, key.dataset, outcome, spec.budget);
     std::filesystem::remove(spec.environment.checkpoint_path);  // the run is stored; its checkpoint is done

@@ -67,22 +67,22 @@ void add_search_command(CLI::App& app) {
     const bench::Space space_id = bench::parse_space(o->space);
     const bench::Dataset dataset = bench::parse_dataset(o->dataset);
     const algorithms::SearcherRegistry registry = experiments::make_registry_for(o->algo, o->plugins);
-    const bool weight_sharing = registry.get(o->algo).family == "weight-sharing";  // fails early on an unknown name
+    const algorithms::SearcherEntry& entry = registry.get(o->algo);  // fails early on an unknown name
+    const bool weight_sharing = entry.family == algorithms::SearcherFamily::WeightSharing;
     if (!registry.searches(o->algo, space_id)) {
       std::string searched;
-      for (bench::Space s : registry.get(o->algo).spaces) searched += (searched.empty() ? "" : ", ") + std::string(bench::space_name(s));
+      for (bench::Space s : entry.spaces) searched += (searched.empty() ? "" : ", ") + std::string(bench::space_name(s));
       throw Error("algorithm " + o->algo + " does not search " + std::string(bench::space_name(space_id)) + " (it searches " +
                   searched + ")");
     }
     const bench::Benchmark benchmark =
-        o->bench_file.empty() ? bench::Benchmark::open_default(space_id) : bench::Benchmark::open(o->bench_file);
-    if (benchmark.space() != space_id) throw Error("--bench holds a " + std::string(bench::space_name(benchmark.space())) + " benchmark, but --space is " + o->space);
-    const auto space = bench::make_search_space(space_id);
+        o->bench_file.empty() ? bench::Benchmark::open_default(space_id) : bench::Benchmark::open(o->bench_file, space_id);
+    benchmark.definition().require_dataset(dataset);
+    const bench::SearchSpace& space = benchmark.search_space();
 
     experiments::RunSpec base;
-    base.algorithm = o->algo;
-    base.config = experiments::algorithm_config(o->algo, o->sets);
-    registry.get(o->algo).resolve(base.config);  // validate keys and types before any run
+    // Resolved once here: configs/algorithms/<name>.yaml, then --set, checked before any run.
+    base.searcher = registry.resolve(o->algo, experiments::algorithm_config(o->algo, o->sets));
     base.dataset = dataset;
     base.environment.data_root = o->data;
     if (base.environment.data_root.empty()) {
@@ -107,7 +107,7 @@ void add_search_command(CLI::App& app) {
     experiments::parallel_for(outcomes.size(), weight_sharing ? 1 : o->threads, [&](std::size_t i) {
       experiments::RunSpec spec = base;
       spec.seed = o->seed + i;
-      outcomes[i] = experiments::execute_run(spec, registry, benchmark, *space);
+      outcomes[i] = experiments::execute_run(spec, benchmark, space);
     });
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

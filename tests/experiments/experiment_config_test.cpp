@@ -37,7 +37,7 @@ ExperimentConfig load(const std::string& text) {
     std::string path;
     ~Remove() { std::filesystem::remove(path); }
   } remove{path};
-  return nas::experiments::load_experiment(path, registry());
+  return nas::experiments::load_experiment(nas::experiments::read_experiment_file(path), registry());
 }
 
 // The loader throws nas::Error (nothing else) with `fragment` in its message.
@@ -58,7 +58,7 @@ TEST(ExperimentConfig, AValidFileLoads) {
   const ExperimentConfig config = load(kHead + "runs: 3\nfirst_seed: 7\nalgorithms: [{name: rea, config: {population: 5}}]\n");
   ASSERT_EQ(config.algorithms.size(), 1u);
   EXPECT_EQ(config.algorithms[0].seeds.seeds, (std::vector<std::uint64_t>{7, 8, 9}));
-  EXPECT_EQ(config.algorithms[0].config["population"].as<int>(), 5);
+  EXPECT_EQ(config.algorithms[0].searcher.config["population"].as<int>(), 5);
 }
 
 // fuzz_experiment_yaml's first finding ("? -", a map whose key is a list): yaml-cpp's

@@ -8,8 +8,7 @@ namespace {
 
 void register_tss_only(nas::algorithms::SearcherRegistry& registry) {
   registry.add(nas::algorithms::make_searcher_entry<nas::algorithms::RandomSearch>(
-      "tss-only-random", "Random search, registered for the topology space only", "query-based",
-      {nas::bench::Space::Topology}));
+      "tss-only-random", "Random search, registered for the topology space only", {nas::bench::Space::Topology}));
 }
 
 }  // namespace

@@ -66,9 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool written = std::fwrite(data, 1, size, file) == size;
   if (std::fclose(file) != 0 || !written) return 0;
   using namespace nas::experiments;
-  expect_error_or_success("read_plugin_list", [&] { (void)read_plugin_list(path); });
+  expect_error_or_success("read_plugin_list", [&] { (void)read_plugin_list(read_experiment_file(path)); });
   expect_error_or_success("load_experiment", [&] {
-    const ExperimentConfig config = load_experiment(path, builtin_registry());
+    const ExperimentConfig config = load_experiment(read_experiment_file(path), builtin_registry());
     for (nas::bench::Space space : config.spaces) {
       for (nas::bench::Dataset dataset : config.datasets) (void)config.budget_for(space, dataset);
     }

@@ -18,7 +18,7 @@
 
 #include "nas/algorithms/registry.h"
 
-#define NAS_PLUGIN_ABI_VERSION 3
+#define NAS_PLUGIN_ABI_VERSION 4
 
 #define NAS_PLUGIN(register_function)                                                              \
   extern "C" __attribute__((visibility("default"))) int nas_plugin_abi_version() {                 \

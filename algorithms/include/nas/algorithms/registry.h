@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "nas/algorithms/config.h"
@@ -23,15 +24,29 @@ namespace nas::algorithms {
 struct SearcherEntry {
   std::string name;
   std::string description;
-  std::string family;  ///< "query-based" or "weight-sharing"
+  SearcherFamily family = SearcherFamily::QueryBased;  ///< from the searcher's base class
   /// The spaces it searches (query-based searchers: every space, unless the entry restricts them;
   /// a supernet: the one it is built for).
   std::vector<bench::Space> spaces;
   std::vector<ConfigField> fields;
-  /// Builds a searcher from config overrides (a YAML map or null); throws nas::Error on bad keys.
+  /// Builds a searcher from config overrides (a YAML map or null); throws nas::Error on bad keys
+  /// or out-of-range values.
   std::function<std::unique_ptr<Searcher>(const YAML::Node& config)> create;
-  /// The full resolved config (defaults + overrides) as YAML.
+  /// The full resolved config (defaults + overrides) as YAML, checked completely: keys, types and
+  /// ranges (the searcher is built once to validate it, which trains or loads nothing).
   std::function<YAML::Node(const YAML::Node& config)> resolve;
+};
+
+/// A searcher chosen and configured once, where the user names it (the command line, an
+/// experiment file): its registry entry and its complete, validated config. Everything downstream
+/// takes this instead of a name to look up and a config to parse again.
+struct ResolvedSearcher {
+  const SearcherEntry* entry = nullptr;
+  YAML::Node config;  ///< every key of the searcher's config
+
+  const std::string& name() const { return entry->name; }
+  SearcherFamily family() const { return entry->family; }
+  std::unique_ptr<Searcher> create() const { return entry->create(config); }
 };
 
 /// Every space of this build (the default of a query-based searcher's entry: its SearchSpace is
@@ -44,21 +59,26 @@ inline std::vector<bench::Space> every_space() {
 
 template <typename SearcherT>
 SearcherEntry make_searcher_entry(const std::string& name, const std::string& description,
-                                  const std::string& family = "query-based",
                                   std::vector<bench::Space> spaces = every_space()) {
+  static_assert(std::is_base_of_v<QuerySearcher, SearcherT> || std::is_base_of_v<TrainingSearcher, SearcherT>,
+                "a searcher derives from QuerySearcher (ask/tell on a benchmark) or TrainingSearcher (supernets)");
   using Config = typename SearcherT::Config;
   auto binder = std::make_shared<ConfigBinder<Config>>("searcher " + name);
   SearcherT::describe(*binder);
   SearcherEntry entry;
   entry.name = name;
   entry.description = description;
-  entry.family = family;
+  entry.family = std::is_base_of_v<QuerySearcher, SearcherT> ? SearcherFamily::QueryBased : SearcherFamily::WeightSharing;
   entry.spaces = std::move(spaces);
   entry.fields = binder->fields();
   entry.create = [binder](const YAML::Node& config) -> std::unique_ptr<Searcher> {
     return std::make_unique<SearcherT>(binder->parse(config));
   };
-  entry.resolve = [binder](const YAML::Node& config) { return binder->to_yaml(binder->parse(config)); };
+  entry.resolve = [binder](const YAML::Node& config) {
+    const Config parsed = binder->parse(config);
+    SearcherT validated(parsed);  // the constructor checks every range
+    return binder->to_yaml(parsed);
+  };
   return entry;
 }
 
@@ -74,6 +94,9 @@ class SearcherRegistry {
   std::unique_ptr<Searcher> create(const std::string& name, const YAML::Node& config) const {
     return get(name).create(config);
   }
+  /// The entry of `name` with its config resolved from `overrides`: the one place a searcher name
+  /// and its settings are turned into what runs. Throws nas::Error for an unknown name or a bad config.
+  ResolvedSearcher resolve(const std::string& name, const YAML::Node& overrides) const;
   /// All entries, sorted by name.
   std::vector<const SearcherEntry*> entries() const;
 

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -123,12 +124,24 @@ class SearchCallbacks {
   virtual bool stop_requested() { return false; }
 };
 
+/// The two kinds of searcher. A registry entry's family is derived from the searcher's base class
+/// (QuerySearcher or TrainingSearcher), so it cannot be declared wrongly; it decides what a run
+/// needs (a benchmark and a budget, or image data and a device) and is stored with every result.
+enum class SearcherFamily : std::uint8_t { QueryBased, WeightSharing };
+/// "query-based" / "weight-sharing" (the names in `nas list` and in results stores).
+std::string_view family_name(SearcherFamily family);
+/// The family of a name as family_name writes it; throws nas::Error otherwise.
+SearcherFamily parse_family(std::string_view name);
+
 class Searcher {
  public:
   virtual ~Searcher() = default;
   /// Runs one whole search. Throws nas::Error if the task is unusable (e.g. no budget).
   virtual SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) = 0;
 };
+
+/// Base of the searchers that train weights on real data (supernets): the weight-sharing family.
+class TrainingSearcher : public Searcher {};
 
 /// Throws nas::Error unless `benchmark` can serve a query-based search on `dataset`: a search may
 /// propose any arch of the space, so every one needs its search signal (the space's search_signal at

@@ -135,7 +135,7 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
                          const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
                          torch::optim::Adam& a_optimizer);
 
-class WeightSharingSearcher : public Searcher {
+class WeightSharingSearcher : public TrainingSearcher {
  public:
   explicit WeightSharingSearcher(const WeightSharingSettings& settings);
   SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
