@@ -38,6 +38,29 @@ void BM_QueryByIndex(benchmark::State& state) {
 }
 BENCHMARK(BM_QueryByIndex);
 
+// The same on NAS-Bench-Macro (test accuracy only, no validation split).
+void BM_MacroQueryByIndex(benchmark::State& state) {
+  static const Benchmark macro = Benchmark::open_default(Space::Macro);
+  std::uint32_t index = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(macro.query(index, Dataset::Cifar10));
+    index = (index + 7919) % macro.size();
+  }
+}
+BENCHMARK(BM_MacroQueryByIndex);
+
+// Every macro row as `nas bench export` computes it: query, exact cost.
+void BM_MacroAllRows(benchmark::State& state) {
+  static const Benchmark macro = Benchmark::open_default(Space::Macro);
+  for (auto _ : state) {
+    for (std::uint32_t index = 0; index < macro.size(); ++index) {
+      benchmark::DoNotOptimize(macro.query(index, Dataset::Cifar10));
+      benchmark::DoNotOptimize(macro.cost(index, Dataset::Cifar10));
+    }
+  }
+}
+BENCHMARK(BM_MacroAllRows)->Unit(benchmark::kMillisecond);
+
 // Parse an arch string, find its index, answer the query.
 void BM_QueryByArchString(benchmark::State& state) {
   const Benchmark& benchmark = shipped();

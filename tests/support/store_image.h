@@ -64,11 +64,11 @@ inline void reseal_store_image(std::string& image) {
     const std::uint64_t values_bytes = static_cast<std::uint64_t>(num_rows) * num_epochs * sizeof(double);
     const std::uint64_t end = values + values_bytes;  // no overflow when inside()
     if (inside(image, values, values_bytes) && first <= end) {
-      write<std::uint64_t>(image, e + 40, bench::fnv1a64(image.data() + first, static_cast<std::size_t>(end - first)));
+      write<std::uint64_t>(image, e + 40, bench::store_checksum(image.data() + first, static_cast<std::size_t>(end - first)));
     }
   }
   if (inside(image, directory, directory_bytes)) {
-    write<std::uint64_t>(image, 48, bench::fnv1a64(image.data() + directory, static_cast<std::size_t>(directory_bytes)));
+    write<std::uint64_t>(image, 48, bench::store_checksum(image.data() + directory, static_cast<std::size_t>(directory_bytes)));
   }
   write<std::uint64_t>(image, 56, image.size());
 }

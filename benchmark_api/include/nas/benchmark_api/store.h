@@ -16,11 +16,11 @@
 // Layout (format 2, little-endian, all sections 8-byte aligned):
 //   header    64 bytes: magic "NASBENCH", format version, reserved, number of archs, number of
 //             columns, directory offset/size, the space's name (8 bytes, NUL-padded: "tss",
-//             "macro"; an unknown name is refused), FNV-1a-64 checksum of the directory, file size
+//             "macro"; an unknown name is refused), XXH3-64 checksum of the directory, file size
 //   payload   the columns' bytes: per column, for a sparse one its sorted arch indices (u32,
 //             padded to 8 bytes), then the values (float64; NaN = not measured)
 //   directory description text (provenance), then one 48-byte entry per column, the last 8 bytes of
-//             which are the FNV-1a-64 checksum of that column's bytes
+//             which are the XXH3-64 checksum of that column's bytes
 //
 // A column holds one quantity for every arch: key = (dataset key, evaluation set, quantity, hp, seed).
 // seed >= 0 is one training trial (its seed; in the shipped tss data, kUnrecordedSeed marks one
@@ -97,7 +97,7 @@ class Column {
   bool sparse() const { return sparse_; }
   /// Number of archs with a stored row (all of them for a dense column).
   std::uint32_t num_rows() const { return num_rows_; }
-  /// FNV-1a-64 of the column's bytes, as the (verified) directory records it.
+  /// store_checksum of the column's bytes, as the (verified) directory records it.
   std::uint64_t checksum() const { return checksum_; }
 
   /// Value for `arch` at `epoch` (0-based; -1 = last epoch of the schedule). NaN when the arch or
@@ -158,7 +158,7 @@ class Store {
   std::uint32_t num_archs() const { return num_archs_; }
   const std::string& path() const { return path_; }
   const std::string& description() const { return description_; }
-  /// The data checksum (FNV-1a-64 over the directory's column entries, each of which holds its
+  /// The data checksum (store_checksum over the directory's column entries, each of which holds its
   /// column's checksum): identifies the data; every value served was verified against it.
   std::uint64_t checksum() const { return data_checksum_; }
 
@@ -230,7 +230,12 @@ class StoreWriter {
   std::map<std::uint64_t, PendingColumn> columns_;
 };
 
-/// FNV-1a 64-bit hash (used for the store's checksums).
+/// The checksum of the store format (XXH3-64, libxxhash): of every column's bytes, of the directory,
+/// and of the directory's entries (the data checksum). Fast enough (tens of GB/s) that verifying a
+/// column when it is first read costs little next to reading it.
+std::uint64_t store_checksum(const void* data, std::size_t size);
+
+/// FNV-1a 64-bit hash (config hashes and source fingerprints; small inputs).
 std::uint64_t fnv1a64(const void* data, std::size_t size, std::uint64_t seed = 0xcbf29ce484222325ULL);
 
 }  // namespace nas::bench
