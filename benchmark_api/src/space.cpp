@@ -64,7 +64,8 @@ int SpaceDefinition::resolve_hp(std::optional<int> hp) const {
   if (!hp) return final_hp();
   const std::vector<int> allowed = fidelities();
   if (allowed.empty()) {
-    throw Error("the " + std::string(name()) + " space has no fidelities (its records are final results): do not give an hp");
+    throw Error("hp " + std::to_string(*hp) + " given, but the " + std::string(name()) +
+                " space has no fidelities (its records are final results): do not give an hp");
   }
   if (std::find(allowed.begin(), allowed.end(), *hp) == allowed.end()) {
     std::string list;

@@ -49,20 +49,7 @@ TEST(Search, QueryBudgetAndOverrides) {
   EXPECT_EQ(rea["queries"], 5);
 }
 
-double mean_test(const std::string& algo, const std::string& dataset) {
-  const auto row = json_of(nas("search --algo " + algo + " --dataset " + dataset + " --runs 500 --threads 2 --json"));
-  EXPECT_EQ(row["runs"], 500);
-  EXPECT_EQ(row["per_run"].size(), 500u);
-  return row["mean_test_accuracy"].get<double>();
-}
-
-TEST(Search, ReaAndReinforceBeatRandomSearchOver500Runs) {
-  for (const std::string dataset : {"cifar10", "cifar100", "ImageNet16-120"}) {
-    const double random = mean_test("random", dataset);
-    EXPECT_GT(mean_test("rea", dataset), random) << dataset;
-    EXPECT_GT(mean_test("reinforce", dataset), random) << dataset;
-  }
-}
+// REA / REINFORCE against random search on every space: tests/experiments/space_suite_test.cpp.
 
 TEST(Search, ListShowsEverySearcherWithItsConfig) {
   const auto list = json_of(nas("list --json"));
