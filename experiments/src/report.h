@@ -27,6 +27,14 @@
 // plotted weight-sharing run DIR/ws-<algorithm>-<space>-<dataset>-seed<N>-{curves,probabilities}.{dat,gp,png}.
 // Both refuse (nas::Error) a benchmark whose checksum differs from the one the experiment ran on:
 // every accuracy in the report is looked up again, so it would silently describe other data.
+//
+// Where each job lives (what the files share is in report_internal.h):
+//   report_model.cpp     build_report(): the benchmarks, the grouping and order of the runs, and the
+//                        statistics of items 1 to 5
+//   report_json.cpp      summary.json
+//   report_markdown.cpp  report.md
+//   report_plots.cpp     the .dat/.gp/.png files and running gnuplot
+//   report.cpp           write_report(): the order in which they are written
 #pragma once
 
 #include <cstddef>
