@@ -17,7 +17,7 @@ void write_report(const std::string& dir) {
   const std::optional<std::string> gnuplot = find_gnuplot();
   std::vector<PlotResult> plots;
   for (const auto& data : summary.anytime) {
-    plots.push_back(plot_anytime(dir, data, summary.test_hp.at(data.space), gnuplot));
+    plots.push_back(plot_anytime(dir, data, fidelity_label(summary.test_hp.at(data.space)), gnuplot));
   }
   const WeightSharingPlots ws_plots = plot_weight_sharing(dir, summary, gnuplot);
   // Results written by an older nas may hold labels that are not UTF-8; show them replaced (U+FFFD)

@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "nas/benchmark_api/datasets.h"
 #include "nas/benchmark_api/file_io.h"
+#include "nas/benchmark_api/space.h"
 #include "report.h"
 #include "results_store.h"
 
@@ -30,6 +32,19 @@ namespace nas::experiments::report_detail {
 inline std::string metadata_value(const std::map<std::string, std::string>& metadata, const std::string& key) {
   const auto it = metadata.find(key);
   return it == metadata.end() ? std::string() : it->second;
+}
+
+/// How the report names the schedule a space's test accuracies come from (ReportSummary::test_hp):
+/// "hp 200" where the space has fidelities, "final" where it has none (NAS-Bench-Macro holds one
+/// record per trial; there is no schedule to choose, and the hp it is stored under is internal).
+inline std::string fidelity_label(const std::optional<int>& hp) {
+  return hp ? "hp " + std::to_string(*hp) : std::string("final");
+}
+
+/// Whether a space has a validation split on a dataset (NAS-Bench-Macro has none): where it has not,
+/// the report shows "—" and summary.json null for validation values, never a number.
+inline bool has_validation_split(const std::string& space, const std::string& dataset) {
+  return bench::find_space(space).resolve_split(bench::parse_dataset(dataset), bench::Split::Valid).has_value();
 }
 
 /// Writes through a temporary file and a rename (AtomicFile), so a reader never sees half a report
@@ -69,8 +84,8 @@ using WeightSharingPlots = std::map<RunKey, WeightSharingPlot>;
 std::optional<std::string> find_gnuplot();
 
 /// Writes DIR/anytime-<space>-<dataset>.dat and .gp and, with gnuplot, renders the .png (an older
-/// .png is removed first).
-PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, int test_hp,
+/// .png is removed first). `test_fidelity` names the test accuracies' schedule (fidelity_label).
+PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, const std::string& test_fidelity,
                         const std::optional<std::string>& gnuplot);
 
 /// The same for every plotted weight-sharing run: -curves.{dat,gp,png} and, for methods with

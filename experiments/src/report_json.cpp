@@ -1,5 +1,6 @@
 // summary.json: the report model (build_report) as JSON, the same numbers as report.md for scripts.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "json_util.h"
@@ -47,13 +48,17 @@ Json json_of(const UnavailableArch& u) {
   return {{"arch", u.arch}, {"index", u.index}, {"params_m", u.params_m}, {"flops_m", u.flops_m}, {"runs", u.runs}};
 }
 
-Json json_of(const CellReport& cell, int test_hp) {
+/// A schedule (hp) of a space with fidelities; null for a space without (ReportSummary::test_hp).
+Json json_of(const std::optional<int>& hp) { return hp ? Json(*hp) : Json(nullptr); }
+
+Json json_of(const CellReport& cell, const std::optional<int>& test_hp) {
   Json out;
   out["algorithm"] = cell.algorithm;
   out["space"] = cell.space;
   out["dataset"] = cell.dataset;
   out["runs"] = cell.runs;
   out["family"] = cell.weight_sharing ? "weight-sharing" : "query";
+  out["searched_on_test_accuracy"] = cell.searched_on_test_accuracy;
   out["budget_seconds"] = cell.budget_seconds;
   out["budget_queries"] = cell.budget_queries;
   if (cell.weight_sharing) {
@@ -61,9 +66,10 @@ Json json_of(const CellReport& cell, int test_hp) {
     out["devices"] = cell.devices;
   }
   Json valid = json_of(cell.at_budget.valid);
-  valid["hp"] = cell.at_budget.valid_hps;
+  // A space without a validation split has no schedule a validation accuracy could come from.
+  valid["hp"] = has_validation_split(cell.space, cell.dataset) ? Json(cell.at_budget.valid_hps) : Json(nullptr);
   Json test = json_of(cell.at_budget.test);
-  test["hp"] = test_hp;
+  test["hp"] = json_of(test_hp);
   out["at_budget"] = {{"valid", valid}, {"test", test}};
   out["cross_seed"] = json_of(cell.cross_seed);
   // Runs that ended on an arch the benchmark has no final-fidelity record of: no accuracy, said so.
@@ -79,7 +85,13 @@ Json json_of(const AnytimeData& data) {
     for (const auto& m : c.mean) mean.push_back(json_or_null(m));
     curves.push_back({{"algorithm", c.algorithm}, {"mean", mean}, {"std", c.std}, {"runs", c.runs}});
   }
-  return {{"space", data.space}, {"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
+  // The grid says what it counts: "seconds", or (whole) "queries" on a space whose data records no times.
+  if (!data.by_queries) {
+    return {{"space", data.space}, {"dataset", data.dataset}, {"seconds", data.seconds}, {"curves", curves}};
+  }
+  Json queries = Json::array();
+  for (double q : data.queries) queries.push_back(static_cast<std::int64_t>(q));
+  return {{"space", data.space}, {"dataset", data.dataset}, {"queries", queries}, {"curves", curves}};
 }
 
 Json json_of(const algorithms::EpochRecord& e, const std::optional<double>& derived_test) {
@@ -127,7 +139,7 @@ Json summary_json(const ReportSummary& s) {
   out["runs"] = s.num_runs;
   out["spaces"] = s.spaces;
   out["test_hp"] = Json::object();
-  for (const auto& space : s.spaces) out["test_hp"][space] = s.test_hp.at(space);
+  for (const auto& space : s.spaces) out["test_hp"][space] = json_of(s.test_hp.at(space));
   out["algorithms"] = s.algorithms;
   out["datasets"] = s.datasets;
   out["results"] = Json::array();

@@ -320,25 +320,53 @@ std::vector<double> time_grid(double horizon) {
   return grid;
 }
 
+/// Right end of a query grid (a space whose data records no times): the query budget (largest over
+/// its runs), or without one the queries of the latest evaluation.
+std::int64_t query_horizon(const RunGroup& runs) {
+  std::int64_t budget = 0, last = 0;
+  for (const StoredRun* run : runs) {
+    budget = std::max(budget, run->budget_queries);
+    if (!run->outcome.trajectory.empty()) last = std::max(last, run->outcome.trajectory.back().queries);
+  }
+  return budget > 0 ? budget : last;
+}
+
+/// Whole numbers of queries from 0 to the horizon: every one while they fit in kAnytimeGridPoints
+/// points, else that many spread evenly and rounded (still distinct: they lie over a query apart).
+std::vector<double> query_grid(std::int64_t horizon) {
+  const auto points = std::min(static_cast<std::size_t>(horizon) + 1, kAnytimeGridPoints);
+  std::vector<double> grid(points, 0.0);
+  for (std::size_t i = 1; i < grid.size(); ++i) {
+    grid[i] = std::round(static_cast<double>(horizon) * static_cast<double>(i) / static_cast<double>(grid.size() - 1));
+  }
+  return grid;
+}
+
+/// Where a trajectory point lies on an anytime grid: its simulated time, or on a grid of queries the
+/// number of queries made when it was recorded.
+double grid_position(const algorithms::TrajectoryPoint& point, bool by_queries) {
+  return by_queries ? static_cast<double>(point.queries) : point.simulated_seconds;
+}
+
 /// A run's curve as a step function: at t, the test accuracy of the incumbent of its last point at or
 /// before t; none before its first evaluation.
-std::vector<std::optional<double>> step_values(const StoredRun& run, const std::vector<double>& grid,
+std::vector<std::optional<double>> step_values(const StoredRun& run, const std::vector<double>& grid, bool by_queries,
                                                bench::Dataset dataset, AccuracyCache& cache) {
   const auto& points = run.outcome.trajectory;
   std::vector<std::optional<double>> values(grid.size());
   std::size_t next = 0;  // first point after the current grid time (points are in time order)
   for (std::size_t i = 0; i < grid.size(); ++i) {
-    while (next < points.size() && points[next].simulated_seconds <= grid[i]) ++next;
+    while (next < points.size() && grid_position(points[next], by_queries) <= grid[i]) ++next;
     if (next > 0) values[i] = cache.of(points[next - 1].incumbent, dataset).test;
   }
   return values;
 }
 
 AnytimeCurve anytime_curve(const std::string& algorithm, const RunGroup& runs, const std::vector<double>& grid,
-                           bench::Dataset dataset, AccuracyCache& cache) {
+                           bool by_queries, bench::Dataset dataset, AccuracyCache& cache) {
   std::vector<std::vector<double>> at(grid.size());
   for (const StoredRun* run : runs) {
-    const auto values = step_values(*run, grid, dataset, cache);
+    const auto values = step_values(*run, grid, by_queries, dataset, cache);
     for (std::size_t i = 0; i < grid.size(); ++i) {
       if (values[i]) at[i].push_back(*values[i]);
     }
@@ -501,7 +529,10 @@ ReportSummary build_report(const std::string& dir) {
         benchmarks.emplace(space, open_verified_benchmark(summary.metadata, space)).first->second;
     spaces.emplace(space, bench::make_search_space(benchmark.space()));
     caches.emplace(space, AccuracyCache(benchmark));
-    summary.test_hp[space] = benchmark.full_hp();
+    // A space without fidelities stores its one record per trial under an internal hp: there is no
+    // schedule to name.
+    summary.test_hp[space] =
+        benchmark.definition().fidelities().empty() ? std::nullopt : std::optional<int>(benchmark.full_hp());
   }
 
   const std::vector<StoredRun> runs = store.runs(true);
@@ -524,6 +555,7 @@ ReportSummary build_report(const std::string& dir) {
     for (const std::string& space_name : summary.spaces) {
       const auto& by_dataset = groups[algorithm][space_name];
       const bench::SearchSpace& space = *spaces.at(space_name);
+      const bench::SpaceDefinition& definition = benchmarks.at(space_name).definition();
       AccuracyCache& cache = caches.at(space_name);
       for (const std::string& dataset_name : summary.datasets) {
         const auto it = by_dataset.find(dataset_name);
@@ -542,6 +574,8 @@ ReportSummary build_report(const std::string& dir) {
           if (!cell.weight_sharing) cell.budget_seconds = std::max(cell.budget_seconds, run->budget_seconds);
           cell.budget_queries = std::max(cell.budget_queries, run->budget_queries);
         }
+        // What a query-based search read (a weight-sharing one trains on its own data split).
+        cell.searched_on_test_accuracy = !cell.weight_sharing && definition.search_signal(dataset).is_test_accuracy;
         cell.at_budget = at_budget_of(it->second, dataset, cache);
         cell.cross_seed = cross_seed_of(it->second, dataset, space, cache);
         cell.unavailable = unavailable_archs(it->second, dataset, space, cache);
@@ -569,10 +603,16 @@ ReportSummary build_report(const std::string& dir) {
       AnytimeData data;
       data.space = space_name;
       data.dataset = dataset_name;
-      data.seconds = time_grid(anytime_horizon(all));
+      // A space whose data records no times spends queries: its evaluations all sit at 0 s.
+      data.by_queries = !benchmarks.at(space_name).definition().records_times();
+      if (data.by_queries) {
+        data.queries = query_grid(query_horizon(all));
+      } else {
+        data.seconds = time_grid(anytime_horizon(all));
+      }
       for (const auto& [algorithm, group] : query_based) {
-        data.curves.push_back(
-            anytime_curve(algorithm, *group, data.seconds, bench::parse_dataset(dataset_name), caches.at(space_name)));
+        data.curves.push_back(anytime_curve(algorithm, *group, data.grid(), data.by_queries,
+                                            bench::parse_dataset(dataset_name), caches.at(space_name)));
       }
       summary.anytime.push_back(std::move(data));
     }

@@ -74,20 +74,25 @@ namespace {
 /// File names of one space and dataset's anytime plot, without suffix.
 std::string anytime_base(const AnytimeData& data) { return "anytime-" + data.space + "-" + data.dataset; }
 
+/// What the x axis counts, in words and as a .dat column name.
+std::string x_axis_words(const AnytimeData& data) { return data.by_queries ? "queries" : "simulated seconds"; }
+std::string x_axis_column(const AnytimeData& data) { return data.by_queries ? "queries" : "simulated_seconds"; }
+
 /// The plotted numbers of one space and dataset: one block per algorithm that has data (gnuplot
 /// `index` i), rows before any run has evaluated are left out. Fills `plotted` with each block's algorithm.
-std::string anytime_dat(const AnytimeData& data, int test_hp, std::vector<std::string>& plotted) {
+std::string anytime_dat(const AnytimeData& data, const std::string& test_fidelity, std::vector<std::string>& plotted) {
   std::ostringstream dat;
   dat.precision(10);
-  dat << "# nas report: test accuracy (hp " << test_hp << ", seed mean) of the incumbent on " << data.space << " "
-      << data.dataset << " against simulated seconds\n"
+  dat << "# nas report: test accuracy (" << test_fidelity << ", seed mean) of the incumbent on " << data.space << " "
+      << data.dataset << " against " << x_axis_words(data) << "\n"
       << "# one block per algorithm (gnuplot index 0, 1, ...); grid points before any run has evaluated are left out\n"
-      << "# columns: simulated_seconds mean_test_accuracy std_test_accuracy runs\n";
+      << "# columns: " << x_axis_column(data) << " mean_test_accuracy std_test_accuracy runs\n";
+  const std::vector<double>& grid = data.grid();
   for (const auto& curve : data.curves) {
     std::ostringstream rows;
     rows.precision(10);
-    for (std::size_t i = 0; i < data.seconds.size(); ++i) {
-      if (curve.mean[i]) rows << data.seconds[i] << " " << *curve.mean[i] << " " << curve.std[i] << " " << curve.runs[i] << "\n";
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      if (curve.mean[i]) rows << grid[i] << " " << *curve.mean[i] << " " << curve.std[i] << " " << curve.runs[i] << "\n";
     }
     if (rows.str().empty()) continue;  // an empty block would shift gnuplot's block numbers
     if (!plotted.empty()) dat << "\n\n";
@@ -101,11 +106,12 @@ std::string anytime_dat(const AnytimeData& data, int test_hp, std::vector<std::s
 /// below what any search ends with, and letting them set the scale would flatten the differences
 /// between algorithms that the plot is for (the .dat file keeps every point).
 std::optional<std::pair<double, double>> y_range(const AnytimeData& data) {
-  const double from = data.seconds.empty() ? 0 : data.seconds.back() / 10;
+  const std::vector<double>& grid = data.grid();
+  const double from = grid.empty() ? 0 : grid.back() / 10;
   double low = INFINITY, high = -INFINITY;
   for (const auto& curve : data.curves) {
-    for (std::size_t i = 0; i < data.seconds.size(); ++i) {
-      if (!curve.mean[i] || data.seconds[i] < from) continue;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      if (!curve.mean[i] || grid[i] < from) continue;
       low = std::min(low, *curve.mean[i] - curve.std[i]);
       high = std::max(high, *curve.mean[i] + curve.std[i]);
     }
@@ -117,7 +123,8 @@ std::optional<std::pair<double, double>> y_range(const AnytimeData& data) {
 
 /// The script that draws one space and dataset's curves; it names files relative to DIR, so it can be
 /// rerun there.
-std::string anytime_script(const AnytimeData& data, int test_hp, const std::vector<std::string>& plotted) {
+std::string anytime_script(const AnytimeData& data, const std::string& test_fidelity,
+                           const std::vector<std::string>& plotted) {
   const std::string base = anytime_base(data);
   const std::string dat = gnuplot_quote(base + ".dat");
   std::ostringstream gp;
@@ -131,10 +138,11 @@ std::string anytime_script(const AnytimeData& data, int test_hp, const std::vect
      << "set output " << gnuplot_quote(base + ".png") << "\n"
      << "set title " << gnuplot_quote(data.space + " " + data.dataset + ": test accuracy of the incumbent (mean +/- 1 std over runs)")
      << "\n"
-     << "set xlabel 'simulated seconds'\n"
-     << "set ylabel " << gnuplot_quote("test accuracy (%), hp " + std::to_string(test_hp)) << "\n"
+     << "set xlabel " << gnuplot_quote(x_axis_words(data)) << "\n"
+     << "set ylabel " << gnuplot_quote("test accuracy (%), " + test_fidelity) << "\n"
      << "set key bottom right opaque\nset grid\n";
-  if (!data.seconds.empty() && data.seconds.back() > 0) gp << "set xrange [0:" << data.seconds.back() << "]\n";
+  const std::vector<double>& grid = data.grid();
+  if (!grid.empty() && grid.back() > 0) gp << "set xrange [0:" << grid.back() << "]\n";
   if (const auto range = y_range(data)) gp << "set yrange [" << range->first << ":" << range->second << "]\n";
   gp << "plot \\\n";
   for (std::size_t i = 0; i < plotted.size(); ++i) {
@@ -149,7 +157,7 @@ std::string anytime_script(const AnytimeData& data, int test_hp, const std::vect
 
 }  // namespace
 
-PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, int test_hp,
+PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, const std::string& test_fidelity,
                         const std::optional<std::string>& gnuplot) {
   PlotResult result;
   result.space = data.space;
@@ -157,14 +165,14 @@ PlotResult plot_anytime(const std::string& dir, const AnytimeData& data, int tes
   result.base = anytime_base(data);
   const std::string base = dir + "/" + result.base;
   std::vector<std::string> plotted;
-  write_file(base + ".dat", anytime_dat(data, test_hp, plotted));
+  write_file(base + ".dat", anytime_dat(data, test_fidelity, plotted));
   std::error_code ignored;
   std::filesystem::remove(base + ".png", ignored);  // never leave a plot of older results beside new numbers
   if (plotted.empty()) {
     result.note = "No run has a test accuracy to plot on " + data.space + " " + data.dataset + ".";
     return result;
   }
-  write_file(base + ".gp", anytime_script(data, test_hp, plotted));
+  write_file(base + ".gp", anytime_script(data, test_fidelity, plotted));
   if (!gnuplot) {
     result.note = "gnuplot is not installed, so there is no plot; the plotted numbers are in the .dat file "
                   "(draw them with `gnuplot " + result.base + ".gp` in this folder).";
@@ -204,12 +212,12 @@ std::string dat_value(const std::optional<double>& v) {
   return out.str();
 }
 
-std::string curves_dat(const WeightSharingData& data, const WeightSharingRun& run, int test_hp) {
+std::string curves_dat(const WeightSharingData& data, const WeightSharingRun& run, const std::string& test_fidelity) {
   std::ostringstream dat;
   dat.precision(10);
   dat << "# nas report: " << data.algorithm << " on " << data.space << " " << data.dataset << ", seed " << run.seed
       << ", per search epoch\n"
-      << "# accuracies in %; derived_test_accuracy: the benchmark's (hp " << test_hp << ", seed mean) of derived_arch\n"
+      << "# accuracies in %; derived_test_accuracy: the benchmark's (" << test_fidelity << ", seed mean) of derived_arch\n"
       << "# columns: epoch train_loss train_accuracy arch_loss arch_accuracy valid_accuracy derived_arch "
          "derived_test_accuracy tau seconds\n";
   for (std::size_t i = 0; i < run.epochs.size(); ++i) {
@@ -235,7 +243,7 @@ std::string png_terminal(int width, int height) {
 
 /// Accuracies on the left axis, the training loss on the right one (its scale is unrelated).
 std::string curves_script(const WeightSharingData& data, const WeightSharingRun& run, const std::string& base,
-                          int test_hp) {
+                          const std::string& test_fidelity) {
   const std::string dat = gnuplot_quote(base + "-curves.dat");
   std::ostringstream gp;
   gp << "# nas report: search curves (run with: gnuplot " << base << "-curves.gp)\n"
@@ -252,7 +260,7 @@ std::string curves_script(const WeightSharingData& data, const WeightSharingRun&
   }
   gp << "  " << dat << " using 1:6 with linespoints pointsize 0.5 linecolor 3 title 'valid accuracy (derived)', \\\n"
      << "  " << dat << " using 1:8 with linespoints pointsize 0.5 linecolor 4 title "
-     << gnuplot_quote("test accuracy of derived arch (benchmark, hp " + std::to_string(test_hp) + ")") << ", \\\n"
+     << gnuplot_quote("test accuracy of derived arch (benchmark, " + test_fidelity + ")") << ", \\\n"
      << "  " << dat << " using 1:2 axes x1y2 with lines dashtype 2 linecolor 7 title 'train loss (right axis)'\n";
   return gp.str();
 }
@@ -266,10 +274,11 @@ std::string choice_of(const WeightSharingData& data, std::size_t decision, std::
   return decision < data.choices.size() ? name_of(data.choices[decision], choice) : std::to_string(choice);
 }
 
-/// What a decision and its choices are called in a space: tss edges pick ops, sss layers pick widths.
+/// What a decision and its choices are called in a space, in the space's own words: tss edges pick
+/// ops, sss layers pick widths, macro layers pick blocks.
 std::pair<std::string, std::string> decision_words(const WeightSharingData& data) {
-  return data.space == "sss" ? std::make_pair(std::string("layer"), std::string("width"))
-                             : std::make_pair(std::string("edge"), std::string("op"));
+  const bench::SpaceDefinition& space = bench::find_space(data.space);
+  return {std::string(space.decision_word()), std::string(space.choice_word())};
 }
 
 /// One block per decision (gnuplot index d): epoch, then the probability of each choice.
@@ -338,15 +347,15 @@ std::optional<std::string> render_png(const std::string& dir, const std::string&
 }
 
 WeightSharingPlot plot_weight_sharing_run(const std::string& dir, const WeightSharingData& data,
-                                          const WeightSharingRun& run, int test_hp,
+                                          const WeightSharingRun& run, const std::string& test_fidelity,
                                           const std::optional<std::string>& gnuplot) {
   WeightSharingPlot plot;
   plot.base = weight_sharing_base(data, run);
   const std::string curves = plot.base + "-curves", probabilities = plot.base + "-probabilities";
   std::error_code ignored;
   for (const auto& name : {curves, probabilities}) std::filesystem::remove(dir + "/" + name + ".png", ignored);
-  write_file(dir + "/" + curves + ".dat", curves_dat(data, run, test_hp));
-  write_file(dir + "/" + curves + ".gp", curves_script(data, run, plot.base, test_hp));
+  write_file(dir + "/" + curves + ".dat", curves_dat(data, run, test_fidelity));
+  write_file(dir + "/" + curves + ".gp", curves_script(data, run, plot.base, test_fidelity));
   const auto curves_failure = render_png(dir, curves, gnuplot);
   plot.curves = !curves_failure;
   if (curves_failure) plot.note = *curves_failure;
@@ -368,7 +377,7 @@ WeightSharingPlots plot_weight_sharing(const std::string& dir, const ReportSumma
     for (const auto& run : data.runs) {
       if (!run.plotted || run.epochs.empty()) continue;
       plots[{data.algorithm, data.space, data.dataset, run.seed}] =
-          plot_weight_sharing_run(dir, data, run, summary.test_hp.at(data.space), gnuplot);
+          plot_weight_sharing_run(dir, data, run, fidelity_label(summary.test_hp.at(data.space)), gnuplot);
     }
   }
   return plots;
