@@ -1,15 +1,22 @@
 // The report of an experiment (`nas report DIR`): what an experiment's results store
 // (DIR/results.sqlite, results_store.h) says, in the form of NATS-Bench's paper plus what a single
-// table hides. An experiment may span both search spaces; everything below is per (space, dataset),
-// and the table puts the topology-space and size-space columns side by side, one row per algorithm,
-// as the paper does.
+// table hides. An experiment may span several search spaces; everything below is per (space,
+// dataset), and the table puts the columns of each space side by side, one row per algorithm, as the
+// paper does. Whatever differs between spaces the report asks the space (bench::SpaceDefinition):
+// its fidelities, its validation split, what a search reads, whether its data records times, the
+// words for a decision and a choice, and how its full data is imported.
 //
 //   1. accuracy at the budget: per algorithm, space and dataset, mean ± population std over runs of
-//      the valid and test accuracy of the incumbent (test at hp 200 tss / 90 sss), interpolated at the
-//      time budget exactly as NATS-Bench's draw-table.py does (reference §5.2 "Reporting"); "—" where
-//      an algorithm has no runs on a space and dataset;
+//      the valid and test accuracy of the incumbent (test at the space's final fidelity: hp 200 tss,
+//      hp 90 sss; "final" for a space without fidelities, macro), interpolated at the time budget
+//      exactly as NATS-Bench's draw-table.py does (reference §5.2 "Reporting"); "—" where an
+//      algorithm has no runs on a space and dataset, and in the valid columns of a space without a
+//      validation split (macro; null in summary.json). A space whose searches read test accuracy
+//      (macro: SearchSignal::is_test_accuracy) has its columns and rows marked §, with a footnote
+//      saying its results are not held-out estimates;
 //   2. anytime curves: test accuracy of the incumbent against simulated seconds, mean ± 1 std over
-//      runs, one plot per space and dataset (rendered by gnuplot);
+//      runs, one plot per space and dataset (rendered by gnuplot); on a space whose data records no
+//      times (macro: its searches spend queries) against the number of queries instead;
 //   3. cross-seed comparison: how often the runs agree on the architecture they find, per arch,
 //      per decision and per isomorphism class;
 //   4. weight-sharing searches (DARTS, GDAS, SETN, random-ws, ENAS): they train a supernet instead of
@@ -27,6 +34,14 @@
 // plotted weight-sharing run DIR/ws-<algorithm>-<space>-<dataset>-seed<N>-{curves,probabilities}.{dat,gp,png}.
 // Both refuse (nas::Error) a benchmark whose checksum differs from the one the experiment ran on:
 // every accuracy in the report is looked up again, so it would silently describe other data.
+//
+// Where each job lives (what the files share is in report_internal.h):
+//   report_model.cpp     build_report(): the benchmarks, the grouping and order of the runs, and the
+//                        statistics of items 1 to 5
+//   report_json.cpp      summary.json
+//   report_markdown.cpp  report.md
+//   report_plots.cpp     the .dat/.gp/.png files and running gnuplot
+//   report.cpp           write_report(): the order in which they are written
 #pragma once
 
 #include <cstddef>
@@ -60,7 +75,8 @@ struct ArchFrequency {
   std::optional<double> test_accuracy;  ///< final fidelity, seed mean
 };
 
-/// Fraction of runs choosing each choice of one decision (tss: an edge's op; sss: a layer's width).
+/// Fraction of runs choosing each choice of one decision (tss: an edge's op; sss: a layer's width;
+/// macro: a layer's block).
 struct DecisionFrequencies {
   std::string decision;                ///< "1<-0" ... / "layer-0" ...
   std::vector<std::string> choices;    ///< every choice, in the space's order
@@ -98,6 +114,9 @@ struct CellReport {
   bool weight_sharing = false;
   Statistic search_wall_seconds;     ///< weight-sharing: supernet training time over runs
   std::vector<std::string> devices;  ///< weight-sharing: where the runs trained (distinct, sorted)
+  /// A query-based search on a space without a validation split (SearchSignal::is_test_accuracy):
+  /// it chose by the test accuracy it is reported at, so its result is not a held-out estimate.
+  bool searched_on_test_accuracy = false;
   AtBudget at_budget;
   CrossSeed cross_seed;
   std::vector<UnavailableArch> unavailable;  ///< final archs without a test accuracy, by index
@@ -111,11 +130,20 @@ struct AnytimeCurve {
   std::vector<std::size_t> runs;  ///< runs averaged at each grid point
 };
 
-/// The anytime curves of every algorithm on one space and dataset, on a shared grid.
+/// The anytime curves of every algorithm on one space and dataset, on a shared grid: of simulated
+/// seconds, or, on a space whose data records no times (SpaceDefinition::records_times(): its
+/// searches spend queries, and an evaluation costs no simulated time), of queries.
 struct AnytimeData {
   std::string space, dataset;
-  std::vector<double> seconds;  ///< kAnytimeGridPoints points from 0 to the budget
+  bool by_queries = false;      ///< the grid counts queries (`queries`), not seconds (`seconds`)
+  std::vector<double> seconds;  ///< kAnytimeGridPoints points from 0 to the budget; empty when by_queries
+  /// by_queries: whole numbers of queries from 0 to the budget, every one up to kAnytimeGridPoints of
+  /// them (evenly spread, rounded, beyond); empty otherwise.
+  std::vector<double> queries;
   std::vector<AnytimeCurve> curves;
+
+  /// The grid the curves are on: `queries` or `seconds`.
+  const std::vector<double>& grid() const { return by_queries ? queries : seconds; }
 };
 
 /// One weight-sharing run's search, epoch by epoch.
@@ -152,10 +180,12 @@ struct ReportSummary {
   std::map<std::string, std::string> metadata;  ///< the store's experiment table
   std::string name;                  ///< the experiment's name (from its config; may be empty)
   std::size_t num_runs = 0;
-  /// The experiment's spaces, in its order ("tss", "sss"), and the final fidelity test accuracies
-  /// of each come from (200 / 90).
+  /// The experiment's spaces, in its order ("tss", "sss", "macro"), and the final fidelity test
+  /// accuracies of each come from (200 / 90); none for a space without fidelities (macro: its data
+  /// holds one record per trial, and the hp it is stored under is internal). The report calls it
+  /// "hp 200", or "final" where there is none; summary.json has null.
   std::vector<std::string> spaces;
-  std::map<std::string, int> test_hp;
+  std::map<std::string, std::optional<int>> test_hp;
   /// In the order the experiment's config lists them; others after (algorithms by name, datasets
   /// as cifar10, cifar10-valid, cifar100, ImageNet16-120).
   std::vector<std::string> algorithms, datasets;

@@ -1,24 +1,31 @@
 // Tests of the experiment report (experiments/src/report.h) on a results store written by hand, whose
-// expected numbers are worked out below from the shipped tss benchmark's accuracies.
+// expected numbers are worked out below from the shipped tss benchmark's accuracies; and, for
+// NAS-Bench-Macro (no validation split, no fidelities, no times), on grids the experiment runner
+// runs, whose numbers are looked up in the shipped macro benchmark.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/cost_model.h"
+#include "nas/benchmark_api/macro/macro_space.h"
 #include "nas/benchmark_api/size_space.h"
 #include "nas/benchmark_api/error.h"
 #include "report.h"
 #include "results_store.h"
+#include "runner.h"
 
 namespace {
 
@@ -752,6 +759,276 @@ TEST_F(ReportTest, WritesWeightSharingTablesAndPlots) {
 
   const auto summary = nlohmann::ordered_json::parse(read("summary.json"));
   EXPECT_EQ(summary, nas::experiments::build_report(dir_).json);
+}
+
+// ---- NAS-Bench-Macro: a space without a validation split, without fidelities and without times --------
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// The line of `text` that starts with `prefix` (the first one), or "" if there is none.
+std::string line_starting(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) return line;
+  }
+  return "";
+}
+
+/// From the heading `heading` to the next heading of its level or above, or the closing link to summary.json.
+std::string section(const std::string& md, const std::string& heading) {
+  const auto start = md.find(heading + "\n");
+  if (start == std::string::npos) return "";
+  std::size_t end = md.size();
+  for (const std::string next : {"\n### ", "\n## ", "\nMachine-readable:"}) end = std::min(end, md.find(next, start + 1));
+  return md.substr(start, end - start);
+}
+
+std::string two_decimals(double value) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(2);
+  out << value;
+  return out.str();
+}
+
+/// "hp 1" as a schedule: macro stores its one record per trial under hp 1, which the report never names.
+bool names_hp_1(const std::string& text) { return std::regex_search(text, std::regex("hp 1([^0-9]|$)")); }
+
+/// Grids as `nas run` runs them (the experiment runner, the shipped benchmarks).
+class MacroReportTest : public ReportTest {
+ protected:
+  void TearDown() override {
+    ReportTest::TearDown();
+    for (const auto& path : written_) fs::remove_all(path);
+  }
+
+  /// random and rea, seeds 0-19, on cifar10 of `spaces` with each space's default budget (20,000
+  /// simulated seconds on tss, 100 queries on macro), into `out`.
+  void run_grid(const std::string& spaces, const std::string& out) {
+    const std::string config = out + ".yaml";
+    written_.push_back(config);
+    written_.push_back(out);
+    std::ofstream(config) << "name: macro-report-test\nspaces: [" << spaces
+                          << "]\ndatasets: [cifar10]\nruns: 20\nbudget: nats\nalgorithms:\n  - name: random\n  - name: rea\n";
+    nas::experiments::run_experiment(config, out, 2);
+  }
+
+  std::vector<std::string> written_;
+};
+
+TEST_F(MacroReportTest, MacroColumnsSayTheyWereSearchedOnTestAccuracyAndHaveNoValidation) {
+  run_grid("tss, macro", dir_);
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  EXPECT_EQ(s.spaces, (std::vector<std::string>{"tss", "macro"}));
+  EXPECT_EQ(s.test_hp.at("tss"), 200);
+  EXPECT_FALSE(s.test_hp.at("macro").has_value()) << "macro has no fidelities: no schedule to name";
+
+  // The macro cells: every run's final arch looked up in the shipped macro benchmark, no validation.
+  const auto macro = nas::bench::Benchmark::open_default(nas::bench::Space::Macro);
+  std::map<std::string, std::vector<double>> tests;
+  for (const auto& run : ResultsStore::open_existing(dir_).runs(false)) {
+    if (run.space == "macro") tests[run.algorithm].push_back(*macro.query(run.outcome.index, nas::bench::Dataset::Cifar10).test_accuracy);
+  }
+  for (const std::string algorithm : {"random", "rea"}) {
+    const auto* c = s.cell(algorithm, "macro", "cifar10");
+    ASSERT_NE(c, nullptr) << algorithm;
+    EXPECT_EQ(c->runs, 20u);
+    EXPECT_EQ(c->budget_queries, 100);
+    EXPECT_DOUBLE_EQ(c->budget_seconds, 0);
+    EXPECT_TRUE(c->searched_on_test_accuracy);
+    EXPECT_EQ(c->at_budget.valid.count, 0u);
+    EXPECT_TRUE(c->at_budget.valid_hps.empty());
+    const auto expected = nas::experiments::statistic_of(tests[algorithm]);
+    EXPECT_EQ(c->at_budget.test.count, 20u);
+    EXPECT_NEAR(c->at_budget.test.mean, expected.mean, 1e-9);
+    EXPECT_NEAR(c->at_budget.test.std, expected.std, 1e-9);
+    EXPECT_FALSE(s.cell(algorithm, "tss", "cifar10")->searched_on_test_accuracy);
+  }
+
+  // The anytime curves of macro count queries (its data records no times); tss's count seconds.
+  ASSERT_EQ(s.anytime.size(), 2u);
+  EXPECT_FALSE(s.anytime[0].by_queries);
+  EXPECT_DOUBLE_EQ(s.anytime[0].seconds.back(), 20000);
+  const auto& curves = s.anytime[1];
+  EXPECT_EQ(curves.space, "macro");
+  EXPECT_TRUE(curves.by_queries);
+  EXPECT_TRUE(curves.seconds.empty());
+  ASSERT_EQ(curves.queries.size(), 101u);
+  for (std::size_t q = 0; q < curves.queries.size(); ++q) EXPECT_DOUBLE_EQ(curves.queries[q], static_cast<double>(q));
+  ASSERT_EQ(curves.curves.size(), 2u);
+  EXPECT_FALSE(curves.curves[0].mean[0].has_value()) << "nothing is evaluated before the first query";
+  EXPECT_EQ(curves.curves[0].runs[1], 20u);
+  // After the last query every run holds its final incumbent: the table's number.
+  EXPECT_NEAR(*curves.curves[1].mean[100], s.cell("rea", "macro", "cifar10")->at_budget.test.mean, 1e-9);
+
+  // summary.json: null where macro has no schedule or no validation split.
+  const auto& j = s.json;
+  EXPECT_EQ(j["test_hp"]["tss"], 200);
+  EXPECT_TRUE(j["test_hp"]["macro"].is_null());
+  std::size_t macro_results = 0;
+  for (const auto& r : j["results"]) {
+    const auto& valid = r["at_budget"]["valid"];
+    const auto& test = r["at_budget"]["test"];
+    if (r["space"] == "macro") {
+      ++macro_results;
+      EXPECT_EQ(r["searched_on_test_accuracy"], true);
+      EXPECT_TRUE(valid["mean"].is_null());
+      EXPECT_TRUE(valid["std"].is_null());
+      EXPECT_TRUE(valid["hp"].is_null());
+      EXPECT_EQ(valid["runs"], 0);
+      EXPECT_TRUE(test["hp"].is_null());
+      EXPECT_TRUE(test["mean"].is_number());
+    } else {
+      EXPECT_EQ(r["searched_on_test_accuracy"], false);
+      EXPECT_EQ(test["hp"], 200);
+      EXPECT_EQ(valid["hp"], nlohmann::ordered_json::array({12}));
+      EXPECT_TRUE(valid["mean"].is_number());
+    }
+  }
+  EXPECT_EQ(macro_results, 2u);
+  EXPECT_FALSE(j["anytime"][1].contains("seconds"));
+  EXPECT_EQ(j["anytime"][1]["queries"][100], 100);
+  EXPECT_TRUE(j["anytime"][0].contains("seconds"));
+
+  nas::experiments::write_report(dir_);
+  const std::string md = read("report.md");
+  EXPECT_NE(md.find("| algorithm | tss cifar10 valid (hp 12) | tss cifar10 test (hp 200) | macro cifar10 valid § | "
+                    "macro cifar10 test (final) § |\n"),
+            std::string::npos)
+      << md;
+  for (const std::string algorithm : {"random", "rea"}) {
+    const auto& test = s.cell(algorithm, "macro", "cifar10")->at_budget.test;
+    const std::string row = line_starting(md, "| " + algorithm + " | ");
+    const std::string macro_columns = " | — | " + two_decimals(test.mean) + " ± " + two_decimals(test.std) + " |";
+    ASSERT_GE(row.size(), macro_columns.size()) << row;
+    EXPECT_EQ(row.substr(row.size() - macro_columns.size()), macro_columns) << row;
+    EXPECT_NE(md.find("| " + algorithm + " | macro § | cifar10 | 20 | "), std::string::npos) << md;
+    EXPECT_NE(md.find("| " + algorithm + " | tss | cifar10 | 20 | "), std::string::npos) << md;
+  }
+  EXPECT_NE(md.find("§ Searched on test accuracy: the macro benchmark has no validation split, so the result is not a "
+                    "held-out estimate"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("Test: seed mean at the space's final fidelity (hp 200 tss, final macro)."), std::string::npos);
+  EXPECT_NE(md.find("in the valid columns of macro, the space has no validation split"), std::string::npos);
+  EXPECT_NE(md.find("### macro cifar10 §\n"), std::string::npos);
+  EXPECT_NE(md.find("### tss cifar10\n"), std::string::npos);
+  EXPECT_NE(md.find("### rea on macro cifar10 §\n"), std::string::npos);
+  EXPECT_NE(md.find("### rea on tss cifar10\n"), std::string::npos);
+  EXPECT_NE(section(md, "### rea on macro cifar10 §").find("| # | arch | index | runs | test (final) |"), std::string::npos);
+  EXPECT_NE(section(md, "### rea on macro cifar10 §").find("| decision | identity | mb3_k3 | mb6_k5 |"), std::string::npos);
+  EXPECT_NE(section(md, "### rea on tss cifar10").find("| # | arch | index | runs | test (hp 200) |"), std::string::npos);
+  EXPECT_FALSE(names_hp_1(md)) << md;
+  EXPECT_EQ(md.find("unavailable"), std::string::npos) << "the macro benchmark scores every code";
+
+  const std::string dat = read("anytime-macro-cifar10.dat");
+  EXPECT_NE(dat.find("# nas report: test accuracy (final, seed mean) of the incumbent on macro cifar10 against queries\n"),
+            std::string::npos)
+      << dat;
+  EXPECT_NE(dat.find("# columns: queries mean_test_accuracy std_test_accuracy runs\n"), std::string::npos);
+  EXPECT_EQ(dat_block(dat, 0).size(), 100u) << "queries 1 to 100";
+  EXPECT_DOUBLE_EQ(dat_block(dat, 1).back()[0], 100);
+  const std::string gp = read("anytime-macro-cifar10.gp");
+  EXPECT_NE(gp.find("set xlabel 'queries'\n"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("set ylabel 'test accuracy (%), final'\n"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("set xrange [0:100]\n"), std::string::npos) << gp;
+  EXPECT_FALSE(names_hp_1(dat + gp));
+  EXPECT_NE(read("anytime-tss-cifar10.gp").find("set xlabel 'simulated seconds'\n"), std::string::npos);
+  EXPECT_EQ(nlohmann::ordered_json::parse(read("summary.json")), s.json);
+}
+
+TEST_F(MacroReportTest, TheTopologyColumnsAreThoseOfATopologyOnlyGrid) {
+  const std::string tss_only = dir_ + "-tss";
+  run_grid("tss, macro", dir_);
+  run_grid("tss", tss_only);
+  nas::experiments::write_report(dir_);
+  nas::experiments::write_report(tss_only);
+  const ReportSummary both = nas::experiments::build_report(dir_);
+  const ReportSummary alone = nas::experiments::build_report(tss_only);
+
+  // Same runs (a run is a function of algorithm, space, dataset and seed), so the same tss numbers.
+  nlohmann::ordered_json both_tss = nlohmann::ordered_json::array(), alone_tss = nlohmann::ordered_json::array();
+  for (const auto& r : both.json["results"]) {
+    if (r["space"] == "tss") both_tss.push_back(r);
+  }
+  for (const auto& r : alone.json["results"]) alone_tss.push_back(r);
+  EXPECT_EQ(both_tss.size(), 2u);
+  EXPECT_EQ(both_tss, alone_tss);
+  EXPECT_EQ(both.json["anytime"][0], alone.json["anytime"][0]);
+  EXPECT_EQ(both.json["test_hp"]["tss"], alone.json["test_hp"]["tss"]);
+
+  const std::string md_both = read("report.md"), md_alone = read_file(tss_only + "/report.md");
+  // The table: the tss-only header and rows, with the macro columns after them.
+  const std::string header = "| algorithm | tss cifar10 valid (hp 12) | tss cifar10 test (hp 200) |";
+  EXPECT_EQ(line_starting(md_alone, "| algorithm | tss"), header);
+  EXPECT_EQ(line_starting(md_both, "| algorithm | tss").rfind(header, 0), 0u);
+  for (const std::string algorithm : {"random", "rea"}) {
+    const std::string alone_row = line_starting(md_alone, "| " + algorithm + " | ");
+    ASSERT_FALSE(alone_row.empty()) << md_alone;
+    EXPECT_EQ(line_starting(md_both, "| " + algorithm + " | ").rfind(alone_row, 0), 0u) << md_both;
+    EXPECT_EQ(section(md_both, "### " + algorithm + " on tss cifar10"), section(md_alone, "### " + algorithm + " on tss cifar10"));
+  }
+  for (const std::string suffix : {".dat", ".gp"}) {
+    EXPECT_EQ(read("anytime-tss-cifar10" + suffix), read_file(tss_only + "/anytime-tss-cifar10" + suffix)) << suffix;
+  }
+  EXPECT_EQ(md_alone.find("§"), std::string::npos) << "no tss result was searched on test accuracy";
+}
+
+TEST_F(ReportTest, AMacroOnlyReportAsksTheSpaceForItsWords) {
+  // A weight-sharing-like run on macro (the report reads what the store holds): 8 layers of 3 blocks.
+  const auto macro = nas::bench::Benchmark::open_default(nas::bench::Space::Macro);
+  char checksum[17];
+  std::snprintf(checksum, sizeof checksum, "%016llx", static_cast<unsigned long long>(macro.store().checksum()));
+  ResultsStore store = ResultsStore::open(dir_);
+  store.set_metadata({{"schema_version", "2"},
+                      {"spaces", "macro"},
+                      {"benchmark_path.macro", "shipped"},
+                      {"benchmark_checksum.macro", checksum}});
+  const ArchId arch = nas::bench::macro_index_of(nas::bench::parse_macro_arch("21222200"));
+  RunOutcome o;
+  o.seed = 1;
+  o.index = arch;
+  o.device = "cpu";
+  o.search_wall_seconds = 10;
+  store.add_run("darts-like", "macro", "cifar10", o, queries_budget(100));
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    nas::algorithms::EpochRecord e;
+    e.epoch = epoch;
+    e.derived_arch = arch;
+    e.arch_accuracy = 50;
+    e.arch_probabilities.assign(8, std::vector<double>{0.2, 0.3, 0.5});
+    store.add_epoch({"darts-like", "macro", "cifar10", 1}, e);
+  }
+  const ReportSummary s = nas::experiments::build_report(dir_);
+  const auto* c = s.cell("darts-like", "macro", "cifar10");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->weight_sharing);
+  EXPECT_FALSE(c->searched_on_test_accuracy) << "a supernet search does not read the benchmark";
+  EXPECT_NEAR(c->at_budget.test.mean, *macro.query(arch, nas::bench::Dataset::Cifar10).test_accuracy, 1e-9);
+  EXPECT_TRUE(s.json["results"][0]["at_budget"]["valid"]["hp"].is_null());
+  EXPECT_TRUE(s.json["test_hp"]["macro"].is_null());
+
+  nas::experiments::write_report(dir_);
+  const std::string md = read("report.md");
+  EXPECT_NE(md.find("| algorithm | macro cifar10 valid | macro cifar10 test (final) |\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("| darts-like † | — | "), std::string::npos) << md;
+  EXPECT_NE(md.find("Valid: none of these spaces has a validation split."), std::string::npos) << md;
+  EXPECT_NE(md.find("| seed | final arch | index | test (final) |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("§"), std::string::npos) << "no query-based run, nothing searched on test accuracy";
+  const std::string probabilities = read("ws-darts-like-macro-cifar10-seed1-probabilities.dat");
+  EXPECT_NE(probabilities.find("# one block per layer (gnuplot index 0, 1, ...); columns: epoch, then one probability "
+                               "per block\n"),
+            std::string::npos)
+      << probabilities;
+  EXPECT_NE(probabilities.find("# layer: layer-0; blocks: identity mb3_k3 mb6_k5\n"), std::string::npos) << probabilities;
+  EXPECT_NE(read("ws-darts-like-macro-cifar10-seed1-probabilities.gp").find("block probabilities per layer vs epoch"),
+            std::string::npos);
+  EXPECT_NE(read("ws-darts-like-macro-cifar10-seed1-curves.dat").find("the benchmark's (final, seed mean)"), std::string::npos);
+  EXPECT_NE(read("ws-darts-like-macro-cifar10-seed1-curves.gp").find("(benchmark, final)"), std::string::npos);
+  EXPECT_FALSE(names_hp_1(md + read("ws-darts-like-macro-cifar10-seed1-curves.dat")));
 }
 
 }  // namespace
