@@ -448,20 +448,13 @@ std::vector<std::string> ordered_datasets(const std::vector<StoredRun>& runs) {
 
 using EpochsByRun = std::map<const StoredRun*, std::vector<algorithms::EpochRecord>>;
 
-/// A weight-sharing search trains a supernet: it queries nothing, records no trajectory, and leaves
-/// epoch records or the device it trained on. A query-based run that stopped before its first
-/// evaluation has neither.
-bool looks_weight_sharing(const StoredRun& run) {
-  return run.outcome.queries == 0 && run.outcome.trajectory.empty();
-}
-
 /// The epoch records of every weight-sharing run (runs() leaves them in their own table).
 EpochsByRun weight_sharing_epochs(const ResultsStore& store, const std::vector<StoredRun>& runs) {
   EpochsByRun out;
   for (const auto& run : runs) {
-    if (!looks_weight_sharing(run)) continue;
-    auto epochs = store.epochs({run.algorithm, run.space, run.dataset, run.outcome.seed});
-    if (!epochs.empty() || !run.outcome.device.empty()) out.emplace(&run, std::move(epochs));
+    // The family is stored with every run (results schema 3), never guessed.
+    if (run.outcome.family != algorithms::SearcherFamily::WeightSharing) continue;
+    out.emplace(&run, store.epochs({run.algorithm, run.space, run.dataset, run.outcome.seed}));
   }
   return out;
 }

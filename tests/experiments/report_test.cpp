@@ -174,6 +174,7 @@ class ReportTest : public ::testing::Test {
   /// What the runner stores for a weight-sharing search: no queries, no trajectory, a device.
   static RunOutcome weight_sharing_run(std::uint64_t seed, ArchId arch, const std::string& device, double wall) {
     RunOutcome o;
+    o.family = nas::algorithms::SearcherFamily::WeightSharing;
     o.seed = seed;
     o.index = arch;
     o.arch = "recorded by the runner";
@@ -572,6 +573,7 @@ void add_size_space_runs(const std::string& dir) {
   const ArchId found[] = {kSss11, kSss1234, kSss1234};
   for (std::uint64_t seed = 0; seed < 3; ++seed) {
     RunOutcome o;
+    o.family = nas::algorithms::SearcherFamily::WeightSharing;
     o.seed = 777 + 111 * seed;
     o.index = found[seed];
     o.arch = "recorded by the runner";
@@ -584,6 +586,7 @@ void add_size_space_runs(const std::string& dir) {
     store.add_epoch({"tas", "sss", "cifar10", o.seed}, e);
   }
   RunOutcome lone;
+  lone.family = nas::algorithms::SearcherFamily::WeightSharing;
   lone.seed = 777;
   lone.index = kSss1234;
   lone.device = "cpu";
@@ -989,6 +992,7 @@ TEST_F(ReportTest, AMacroOnlyReportAsksTheSpaceForItsWords) {
                       {"benchmark_checksum.macro", checksum}});
   const ArchId arch = nas::bench::macro_index_of(nas::bench::parse_macro_arch("21222200"));
   RunOutcome o;
+  o.family = nas::algorithms::SearcherFamily::WeightSharing;
   o.seed = 1;
   o.index = arch;
   o.device = "cpu";
