@@ -113,11 +113,11 @@ RunOutcome execute_run(const RunSpec& spec, const bench::Benchmark& benchmark, c
   outcome.flops_m = cost.flops_m;
   if (!outcome.test_accuracy) {
     // Said plainly: with the shipped size-space data (3 configs) a weight-sharing search usually
-    // ends on a config the benchmark cannot score.
+    // ends on a config the benchmark cannot score; the space says where the full data comes from.
     outcome.notes.push_back("accuracy unavailable: the benchmark has no hp-" + std::to_string(outcome.test_hp) +
                             " test accuracy of " + outcome.arch + " (its exact cost: " + std::to_string(cost.params_m) +
                             " M params, " + std::to_string(cost.flops_m) +
-                            " MFLOPs); import the official NATS-Bench files with `nas bench import nats` to score it");
+                            " MFLOPs); to score it, " + benchmark.definition().how_to_import());
   }
   outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return outcome;
