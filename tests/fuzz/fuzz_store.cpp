@@ -97,10 +97,11 @@ void attempt(F&& query) {
 }
 
 bool has_test_accuracy(const Benchmark& bench, Dataset dataset, int hp) {
-  const MetricSource test = resolve_split(dataset, Split::Test);
+  const auto test = bench.definition().resolve_split(dataset, Split::Test);
+  if (!test) return false;
   for (const Column& column : bench.store().columns()) {
     const ColumnKey& key = column.key();
-    if (key.dataset == test.dataset && key.set == test.set && key.quantity == Quantity::Accuracy && key.hp == hp) return true;
+    if (key.dataset == test->dataset && key.set == test->set && key.quantity == Quantity::Accuracy && key.hp == hp) return true;
   }
   return false;
 }

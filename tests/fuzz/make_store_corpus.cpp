@@ -102,6 +102,18 @@ void tiny(const std::string& dir) {
   w.write(dir + "/tss-tiny.nasbench");
 }
 
+// NAS-Bench-Macro: one record per trial under hp 1, no validation split, no times (seeds 0-2 and
+// their mean on a few codes).
+void macro_sparse(const std::string& dir) {
+  StoreWriter w(Space::Macro, "fuzz corpus: macro, sparse columns");
+  const std::vector<std::uint32_t> archs = {0, 1, 2000, 6560};
+  for (std::int32_t seed : {0, 1, 2, kMeanSeed}) {
+    column(w, {Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 1, seed}, 1, 0, archs, 40, 94, 50 + seed);
+  }
+  column(w, {Dataset::Cifar10, EvalSet::Train, Quantity::Params, 1, kMeanSeed}, 1, 0, archs, 0.3, 3, 60);
+  w.write(dir + "/macro-sparse.nasbench");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +127,7 @@ int main(int argc, char** argv) {
     tss_sparse(dir);
     tss_dense(dir);
     tiny(dir);
+    macro_sparse(dir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
