@@ -121,6 +121,64 @@ TEST(Search, ASizeSpaceSupernetSearchOnTheShippedDataGivesCostAndSaysAccuracyIsU
   }
 }
 
+// ---- weight-sharing searches: settings ----------------------------------------------------------------
+
+TEST(WeightSharingSearch, SettingsOutOfRangeAreOneLineErrorsBeforeAnyData) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "needs LibTorch";
+  // --data names no folder: a setting that were checked only later would fail on the data instead.
+  auto refused = [](const std::string& algo, const std::string& set, const std::string& fragment) {
+    const std::string space = algo == "tas" || algo == "fbnet-v2" || algo == "tunas" ? "sss" : "tss";
+    expect_clean_error("search --algo " + algo + " --space " + space + " --dataset cifar10 --data /nonexistent --set " + set,
+                       "searcher " + algo + ": " + fragment);
+  };
+  refused("darts-v1", "w_momentum=-1", "w_momentum must be a finite number in [0, 1), got -1");
+  refused("darts-v1", "w_momentum=2", "w_momentum must be a finite number in [0, 1), got 2");
+  refused("darts-v1", "a_beta1=1", "a_beta1 must be a finite number in [0, 1), got 1");
+  refused("darts-v1", "a_beta2=1.5", "a_beta2 must be a finite number in [0, 1), got 1.5");
+  refused("darts-v1", "a_eps=0", "a_eps must be a finite number > 0, got 0");
+  refused("darts-v1", "w_lr=.nan", "w_lr must be a finite number > 0, got nan");
+  refused("darts-v1", "a_lr=.inf", "a_lr must be a finite number > 0, got inf");
+  refused("darts-v1", "w_weight_decay=-1e-4", "w_weight_decay must be a finite number >= 0, got -0.0001");
+  refused("darts-v1", "w_grad_clip=-1", "w_grad_clip must be a finite number >= 0, got -1");
+  refused("darts-v1", "w_lr_min=0.1", "w_lr_min (0.1) must be at most w_lr (0.025)");
+  refused("darts-v1", "batch_size=100000", "batch_size must be an integer in [1, 512], got 100000");
+  refused("tas", "batch_size=513", "batch_size must be an integer in [1, 512], got 513");
+  refused("darts-v1", "channels=64 --set batch_size=512",
+          "batch_size * channels * cells_per_stage (512 * 64 * 5 = 163840) must be at most 40960");
+  refused("darts-v1", "valid_batch_size=0", "valid_batch_size must be an integer in [1, 2048], got 0");
+  refused("darts-v1", "epochs=0", "epochs must be an integer >= 1, got 0");
+  refused("darts-v1", "max_valid_batches=-1", "max_valid_batches must be an integer >= 0, got -1");
+  refused("darts-v1", "channels=1000", "channels must be an integer in [1, 64], got 1000");
+  refused("darts-v2", "cells_per_stage=0", "cells_per_stage must be an integer in [1, 10], got 0");
+  refused("gdas", "tau_min=20", "tau_min (20) must be at most tau_max (10)");
+  refused("gdas", "tau_max=0", "tau_max must be a finite number > 0, got 0");
+  refused("setn", "candidates=0", "candidates must be an integer in [1, 15625], got 0");
+  refused("random-ws", "candidates=20000", "candidates must be an integer in [1, 15625], got 20000");
+  refused("enas", "baseline_decay=1.5", "baseline_decay must be a finite number in [0, 1], got 1.5");
+  refused("enas", "controller_eps=0", "controller_eps must be a finite number > 0, got 0");
+  refused("enas", "controller_lr=-1", "controller_lr must be a finite number > 0, got -1");
+  refused("enas", "entropy_weight=.inf", "entropy_weight must be a finite number, got inf");
+  refused("enas", "controller_steps=0", "controller_steps must be an integer >= 1, got 0");
+  refused("enas", "controller_samples_per_step=0", "controller_samples_per_step must be an integer >= 1, got 0");
+  refused("enas", "controller_grad_clip=-1", "controller_grad_clip must be a finite number >= 0, got -1");
+  refused("tas", "warmup_ratio=2", "warmup_ratio must be a finite number in [0, 1], got 2");
+  refused("tas", "tau_min=20", "tau_min (20) must be at most tau_max (10)");
+  refused("fbnet-v2", "tau_min=0", "tau_min must be a finite number > 0, got 0");
+  refused("tunas", "baseline_momentum=1", "baseline_momentum must be a finite number in [0, 1), got 1");
+  refused("tunas", "a_beta2=-0.5", "a_beta2 must be a finite number in [0, 1), got -0.5");
+}
+
+TEST(WeightSharingSearch, NasRunRefusesABadSettingBeforeAnyRun) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "needs LibTorch";
+  TempDir tmp("ws_run_settings");
+  const std::string config = tmp.file("grid.yaml");
+  write_text(config, "name: ws\nspaces: [tss]\ndatasets: [cifar10]\nseeds: [0]\ndata: /nonexistent\nalgorithms:\n"
+                     "  - name: random\n  - {name: darts-v1, config: {w_momentum: 2}}\n");
+  expect_clean_error("run " + config + " --out " + tmp.file("out"),
+                     "algorithms[1]: searcher darts-v1: w_momentum must be a finite number in [0, 1), got 2");
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("out"))) << "nothing was run or written";
+}
+
 TEST(Plugin, TheExamplePluginLoadsAndSearches) {
   const std::string plugin = std::string(" --plugin ") + NAS_LOCAL_SEARCH_PLUGIN;
   const auto list = json_of(nas("list --json" + plugin));

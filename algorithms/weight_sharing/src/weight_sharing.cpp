@@ -34,17 +34,6 @@ std::uint64_t stream_seed(std::uint64_t run_seed, int epoch, std::uint64_t purpo
 
 constexpr std::uint64_t kDataStream = 1, kMethodStream = 2, kDeriveStream = 3;
 
-void validate(const WeightSharingSettings& s) {
-  auto require = [](bool ok, const std::string& what) {
-    if (!ok) throw Error("weight-sharing settings: " + what);
-  };
-  require(s.epochs >= 1, "epochs must be at least 1");
-  require(s.batch_size >= 1 && s.valid_batch_size >= 1, "batch sizes must be positive");
-  require(s.max_batches_per_epoch >= 0 && s.max_valid_batches >= 0, "batch limits must be >= 0");
-  require(s.w_lr > 0 && s.w_lr_min >= 0 && s.w_lr_min <= s.w_lr, "need 0 <= w_lr_min <= w_lr, w_lr > 0");
-  require(s.a_lr > 0, "a_lr must be positive");
-}
-
 }  // namespace
 
 double top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels) {
@@ -146,10 +135,6 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
     w_optimizer.state()[c10::guts::to_string(weight.unsafeGetTensorImpl())] = std::move(state);
   }
   a_optimizer.load(a);
-}
-
-WeightSharingSearcher::WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {
-  validate(settings_);
 }
 
 SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {

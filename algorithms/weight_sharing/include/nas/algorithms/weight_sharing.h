@@ -28,7 +28,18 @@
 
 namespace nas::algorithms {
 
-/// Settings every weight-sharing searcher has; defaults are NATS-Bench's (reference §5.0).
+/// The largest batches a search accepts, so that no setting can exhaust a 24 GB machine. Peak
+/// memory of one training step grows by about 21 MB per image of batch_size for the heaviest
+/// supernet step, DARTS-V2's at NATS-Bench's C=16, N=5 (DARTS-V1: 14 MB, TAS: 5.5 MB), and one
+/// evaluation batch by at most 2.3 MB per image (TAS; DARTS: 0.3 MB), over about 0.5 GB for the
+/// data and LibTorch: 512 training images take about 11 GB, 2048 evaluation images about 5 GB
+/// (README "Weight-sharing searches" has the measurements). The topology supernet's size adds
+/// kMaxTopologyBatchWork.
+inline constexpr int kMaxBatchSize = 512;
+inline constexpr int kMaxValidBatchSize = 2048;
+
+/// Settings every weight-sharing searcher has; defaults are NATS-Bench's (reference §5.0). Their
+/// ranges are declared in describe_weight_sharing and checked when a config is parsed.
 struct WeightSharingSettings {
   int epochs = 100;
   int batch_size = 64;
@@ -49,26 +60,55 @@ struct WeightSharingSettings {
   bool track_running_stats = false;
 };
 
-/// Declares the common keys on a searcher's Config (which derives from WeightSharingSettings).
+/// Declares the common keys on a searcher's Config (which derives from WeightSharingSettings), with
+/// the values each accepts.
 template <typename Config>
 void describe_weight_sharing(ConfigBinder<Config>& b) {
-  b.field("epochs", &Config::epochs, "Search epochs");
-  b.field("batch_size", &Config::batch_size, "Batch size of the weight and architecture steps");
-  b.field("valid_batch_size", &Config::valid_batch_size, "Batch size of the validation passes");
-  b.field("max_batches_per_epoch", &Config::max_batches_per_epoch, "0: whole epochs; N: N batches per epoch");
-  b.field("max_valid_batches", &Config::max_valid_batches, "0: whole valid set at each epoch end; N: N batches");
-  b.field("w_lr", &Config::w_lr, "Weight SGD learning rate (cosine per epoch to w_lr_min)");
-  b.field("w_lr_min", &Config::w_lr_min, "Final weight learning rate");
-  b.field("w_momentum", &Config::w_momentum, "Weight SGD momentum");
-  b.field("w_weight_decay", &Config::w_weight_decay, "Weight decay of the weights");
+  b.field("epochs", &Config::epochs, "Search epochs", range::at_least(1));
+  b.field("batch_size", &Config::batch_size,
+          "Batch size of the weight and architecture steps, at most the training split's size",
+          range::between(1, kMaxBatchSize));
+  b.field("valid_batch_size", &Config::valid_batch_size, "Batch size of the validation passes, at most the valid split's size",
+          range::between(1, kMaxValidBatchSize));
+  b.field("max_batches_per_epoch", &Config::max_batches_per_epoch, "0: whole epochs; N: N batches per epoch",
+          range::at_least(0));
+  b.field("max_valid_batches", &Config::max_valid_batches, "0: whole valid set at each epoch end; N: N batches",
+          range::at_least(0));
+  b.field("w_lr", &Config::w_lr, "Weight SGD learning rate (cosine per epoch to w_lr_min)", range::positive());
+  b.field("w_lr_min", &Config::w_lr_min, "Final weight learning rate, at most w_lr", range::non_negative());
+  b.field("w_momentum", &Config::w_momentum, "Weight SGD momentum", range::below_one());
+  b.field("w_weight_decay", &Config::w_weight_decay, "Weight decay of the weights", range::non_negative());
   b.field("w_nesterov", &Config::w_nesterov, "Nesterov momentum for the weights");
-  b.field("w_grad_clip", &Config::w_grad_clip, "Gradient-norm clip of the weights (0: none)");
-  b.field("a_lr", &Config::a_lr, "Architecture Adam learning rate");
-  b.field("a_beta1", &Config::a_beta1, "Architecture Adam beta1");
-  b.field("a_beta2", &Config::a_beta2, "Architecture Adam beta2");
-  b.field("a_weight_decay", &Config::a_weight_decay, "Architecture Adam weight decay");
-  b.field("a_eps", &Config::a_eps, "Architecture Adam epsilon");
+  b.field("w_grad_clip", &Config::w_grad_clip, "Gradient-norm clip of the weights (0: none)", range::non_negative());
+  b.field("a_lr", &Config::a_lr, "Architecture Adam learning rate", range::positive());
+  b.field("a_beta1", &Config::a_beta1, "Architecture Adam beta1", range::below_one());
+  b.field("a_beta2", &Config::a_beta2, "Architecture Adam beta2", range::below_one());
+  b.field("a_weight_decay", &Config::a_weight_decay, "Architecture Adam weight decay", range::non_negative());
+  b.field("a_eps", &Config::a_eps, "Architecture Adam epsilon", range::positive());
   b.field("track_running_stats", &Config::track_running_stats, "BN running statistics in the search cells");
+  b.rule([](const Config& c) -> std::string {
+    if (c.w_lr_min <= c.w_lr) return "";
+    return "w_lr_min (" + detail::readable_number(c.w_lr_min) + ") must be at most w_lr (" +
+           detail::readable_number(c.w_lr) + ")";
+  });
+}
+
+/// The Gumbel temperature schedule of GDAS, TAS and FBNet-V2: tau_max at the first epoch, linearly
+/// down to tau_min at the last.
+struct GumbelSettings {
+  double tau_max = 10;
+  double tau_min = 0.1;
+};
+
+template <typename Config>
+void describe_gumbel(ConfigBinder<Config>& b) {
+  b.field("tau_max", &Config::tau_max, "Gumbel-softmax temperature at the first epoch, at least tau_min", range::positive());
+  b.field("tau_min", &Config::tau_min, "Gumbel-softmax temperature at the last epoch", range::positive());
+  b.rule([](const Config& c) -> std::string {
+    if (c.tau_min <= c.tau_max) return "";
+    return "tau_min (" + detail::readable_number(c.tau_min) + ") must be at most tau_max (" +
+           detail::readable_number(c.tau_max) + ")";
+  });
 }
 
 /// Statistics of one training step (means over the batch).
@@ -137,7 +177,7 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
 
 class WeightSharingSearcher : public Searcher {
  public:
-  explicit WeightSharingSearcher(const WeightSharingSettings& settings);
+  explicit WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {}
   SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
 
  protected:
