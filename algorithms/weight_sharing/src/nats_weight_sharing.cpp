@@ -79,10 +79,12 @@ std::vector<std::vector<double>> SupernetSearcher::arch_probabilities() const {
 }
 
 void SupernetSearcher::weight_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
+  const Activity activity(*this, "the weight step");
   supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, images, labels, stats);
 }
 
 void SupernetSearcher::arch_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
+  const Activity activity(*this, "the architecture step");
   net_->train();
   const torch::Tensor logits = net_->forward(images);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
@@ -197,6 +199,7 @@ StepStats DartsV2::train_step(const supernet::SearchBatch& batch, torch::Generat
   StepStats stats;
   net_->set_mode(SupernetMode::Joint);
   weight_step(batch.train_images, batch.train_labels, stats);
+  const Activity activity(*this, "the unrolled architecture step");
   a_optimizer_->zero_grad();
   const torch::Tensor arch_loss = darts_unrolled_arch_gradient(net_, *w_optimizer_, batch.train_images, batch.train_labels,
                                                                batch.arch_images, batch.arch_labels);
@@ -342,6 +345,7 @@ StepStats Enas::train_step(const supernet::SearchBatch& batch, torch::Generator&
 }
 
 void Enas::train_controller(const supernet::EvalBatchStream& valid, torch::Generator& generator) {
+  const Activity activity(*this, "the controller training");
   controller_->train();
   net_->eval();
   c_optimizer_->zero_grad();

@@ -52,7 +52,11 @@ void ChannelSearcher::begin_epoch(int epoch, int epochs, torch::Generator& gener
 
 StepStats ChannelSearcher::train_step(const supernet::SearchBatch& batch, torch::Generator&) {
   StepStats stats;
-  supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels, stats);
+  {
+    const Activity activity(*this, "the weight step");
+    supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels, stats);
+  }
+  const Activity activity(*this, "the architecture step");
   if (controller_enabled_) {
     const torch::Tensor logits = net_->forward(batch.arch_images);
     const double top1 = top1_accuracy(logits, batch.arch_labels);

@@ -175,6 +175,16 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
                          const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
                          torch::optim::Adam& a_optimizer);
 
+/// The base of the nine searchers. search() is the epoch loop above; it also
+///   - checks, before it loads any data, that a checkpoint can be written where asked (folder
+///     exists and is writable, the path is no directory, FIFO or device), and, when one exists
+///     there, that it is a regular file written by the same run: the checkpoint carries the task's
+///     TrainingEnvironment::run_identity, and resuming from one of another identity (or one without
+///     identity, written by an older nas) is a nas::Error naming the file and the first difference;
+///   - checks that batch_size fits the training split and valid_batch_size the valid split;
+///   - writes checkpoints atomically (no temporary file is left behind when writing fails);
+///   - turns a LibTorch error (c10::Error) that escapes the method into one nas::Error line: the
+///     error's first line, prefixed with what the search was doing (see Activity).
 class WeightSharingSearcher : public Searcher {
  public:
   explicit WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {}
@@ -210,8 +220,30 @@ class WeightSharingSearcher : public Searcher {
 
   const WeightSharingSettings& settings() const { return settings_; }
 
+  /// Names what the search is doing while the object lives ("the weight step"); the innermost one
+  /// names a LibTorch error escaping search(): "LibTorch error during the weight step (epoch 3): ...".
+  /// It keeps its name when an exception leaves its scope, so the error names where it was thrown.
+  class Activity {
+   public:
+    Activity(const WeightSharingSearcher& searcher, std::string what);
+    ~Activity();
+    Activity(const Activity&) = delete;
+    Activity& operator=(const Activity&) = delete;
+
+   private:
+    const WeightSharingSearcher& searcher_;
+    std::string previous_;
+    int exceptions_;
+  };
+
  private:
+  SearchResult run_search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks);
+  /// "the weight step (epoch 3)": the current activity and where in the search it is.
+  std::string activity_text() const;
+
   WeightSharingSettings settings_;
+  mutable std::string activity_;
+  int epoch_ = -1;  ///< the epoch being trained (-1: before the first, or the final derive)
 };
 
 /// Registers darts-v1, darts-v2, gdas, setn, enas, random-ws (RSPS) on the topology space and tas,
