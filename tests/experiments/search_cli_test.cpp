@@ -2,6 +2,8 @@
 // searchers' behaviour over many runs, resumption after kill -9, and bad input.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <sqlite3.h>
 
@@ -106,6 +108,147 @@ TEST(Search, ASizeSpaceSupernetSearchOnTheShippedDataGivesCostAndSaysAccuracyIsU
               std::string::npos)
         << row["notes"];
   }
+}
+
+// ---- weight-sharing searches: checkpoints and settings ------------------------------------------------
+
+std::string cifar10_images() { return std::string(NAS_SHARED_DATA) + "/cifar10"; }
+
+/// A weight-sharing search small enough for a test: 2 epochs of one batch of 8, one valid batch of
+/// 16, a 4-channel supernet with one cell per stage; `extra` adds options.
+std::string tiny_search(const std::string& algo, int torch_threads, const std::string& extra) {
+  return "search --algo " + algo + " --dataset cifar10 --data " + cifar10_images() + " --torch-threads " +
+         std::to_string(torch_threads) +
+         " --set epochs=2 --set batch_size=8 --set max_batches_per_epoch=1 --set valid_batch_size=16"
+         " --set max_valid_batches=1 --set channels=4 --set cells_per_stage=1 --json " +
+         extra;
+}
+
+TEST(WeightSharingSearch, ACheckpointResumesOnlyTheRunThatWroteIt) {
+  if (!NAS_WEIGHT_SHARING_BUILT || !std::filesystem::exists(cifar10_images())) GTEST_SKIP() << "needs LibTorch and CIFAR-10";
+  TempDir tmp("ws_checkpoint_identity");
+  const std::string checkpoint = tmp.file("search.pt");
+  const std::string use = " --checkpoint " + checkpoint;
+  const auto first = json_of(nas(tiny_search("darts-v1", 1, "--seed 0" + use)));
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+
+  const std::string refused = "cannot resume from checkpoint " + checkpoint + ": another run wrote it (";
+  expect_clean_error(tiny_search("gdas", 1, use), refused + "algorithm: darts-v1 in the checkpoint, gdas in this run)");
+  expect_clean_error(tiny_search("darts-v1", 1, "--seed 5" + use), refused + "seed: 0 in the checkpoint, 5 in this run)");
+  expect_clean_error(tiny_search("darts-v1", 1, "--set channels=8" + use),
+                     refused + "config key channels: 4 in the checkpoint, 8 in this run)");
+  expect_clean_error(tiny_search("darts-v1", 2, use), refused + "torch_threads: 1 in the checkpoint, 2 in this run)");
+
+  // The run that wrote it resumes: the checkpoint is at its last epoch, so only the final
+  // derivation runs again, and it ends where the first run ended.
+  const auto resumed = json_of(nas(tiny_search("darts-v1", 1, "--seed 0" + use)));
+  EXPECT_EQ(resumed["arch"], first["arch"]);
+  EXPECT_EQ(resumed["search_valid_accuracy"], first["search_valid_accuracy"]);
+  EXPECT_EQ(resumed["epochs"], 0);
+  ASSERT_FALSE(resumed["notes"].empty());
+  EXPECT_EQ(resumed["notes"][0], "resumed from the checkpoint at the end of epoch 2");
+}
+
+TEST(WeightSharingSearch, AnUnusableCheckpointLocationIsRefusedBeforeAnyData) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "needs LibTorch";
+  TempDir tmp("ws_checkpoint_location");
+  // --data names no folder: a location that were checked only later would fail on the data instead.
+  auto refused = [](const std::string& checkpoint, const std::string& fragment) {
+    expect_clean_error("search --algo gdas --dataset cifar10 --data /nonexistent --checkpoint " + checkpoint, fragment);
+  };
+  refused(tmp.file("absent/search.pt"), "cannot write checkpoint " + tmp.file("absent/search.pt") + ": the folder " +
+                                            tmp.file("absent") + " does not exist");
+  refused(tmp.path(), "checkpoint " + tmp.path() + " is a directory, not a file");
+  const std::string fifo = tmp.file("fifo.pt");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  refused(fifo, "checkpoint " + fifo + " exists and is not a regular file");  // and does not block on it
+  refused("/dev/zero", "checkpoint /dev/zero");
+}
+
+TEST(WeightSharingSearch, SettingsOutOfRangeAreOneLineErrorsBeforeAnyData) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "needs LibTorch";
+  // --data names no folder: a setting that were checked only later would fail on the data instead.
+  auto refused = [](const std::string& algo, const std::string& set, const std::string& fragment) {
+    const std::string space = algo == "tas" || algo == "fbnet-v2" || algo == "tunas" ? "sss" : "tss";
+    expect_clean_error("search --algo " + algo + " --space " + space + " --dataset cifar10 --data /nonexistent --set " + set,
+                       "searcher " + algo + ": " + fragment);
+  };
+  refused("darts-v1", "w_momentum=-1", "w_momentum must be a finite number in [0, 1), got -1");
+  refused("darts-v1", "w_momentum=2", "w_momentum must be a finite number in [0, 1), got 2");
+  refused("darts-v1", "a_beta1=1", "a_beta1 must be a finite number in [0, 1), got 1");
+  refused("darts-v1", "a_beta2=1.5", "a_beta2 must be a finite number in [0, 1), got 1.5");
+  refused("darts-v1", "a_eps=0", "a_eps must be a finite number > 0, got 0");
+  refused("darts-v1", "w_lr=.nan", "w_lr must be a finite number > 0, got nan");
+  refused("darts-v1", "a_lr=.inf", "a_lr must be a finite number > 0, got inf");
+  refused("darts-v1", "w_weight_decay=-1e-4", "w_weight_decay must be a finite number >= 0, got -0.0001");
+  refused("darts-v1", "w_grad_clip=-1", "w_grad_clip must be a finite number >= 0, got -1");
+  refused("darts-v1", "w_lr_min=0.1", "w_lr_min (0.1) must be at most w_lr (0.025)");
+  refused("darts-v1", "batch_size=100000", "batch_size must be an integer in [1, 512], got 100000");
+  refused("tas", "batch_size=513", "batch_size must be an integer in [1, 512], got 513");
+  refused("darts-v1", "channels=64 --set batch_size=512",
+          "batch_size * channels * cells_per_stage (512 * 64 * 5 = 163840) must be at most 40960");
+  refused("darts-v1", "valid_batch_size=0", "valid_batch_size must be an integer in [1, 2048], got 0");
+  refused("darts-v1", "epochs=0", "epochs must be an integer >= 1, got 0");
+  refused("darts-v1", "max_valid_batches=-1", "max_valid_batches must be an integer >= 0, got -1");
+  refused("darts-v1", "channels=1000", "channels must be an integer in [1, 64], got 1000");
+  refused("darts-v2", "cells_per_stage=0", "cells_per_stage must be an integer in [1, 10], got 0");
+  refused("gdas", "tau_min=20", "tau_min (20) must be at most tau_max (10)");
+  refused("gdas", "tau_max=0", "tau_max must be a finite number > 0, got 0");
+  refused("setn", "candidates=0", "candidates must be an integer in [1, 15625], got 0");
+  refused("random-ws", "candidates=20000", "candidates must be an integer in [1, 15625], got 20000");
+  refused("enas", "baseline_decay=1.5", "baseline_decay must be a finite number in [0, 1], got 1.5");
+  refused("enas", "controller_eps=0", "controller_eps must be a finite number > 0, got 0");
+  refused("enas", "controller_lr=-1", "controller_lr must be a finite number > 0, got -1");
+  refused("enas", "entropy_weight=.inf", "entropy_weight must be a finite number, got inf");
+  refused("enas", "controller_steps=0", "controller_steps must be an integer >= 1, got 0");
+  refused("enas", "controller_samples_per_step=0", "controller_samples_per_step must be an integer >= 1, got 0");
+  refused("enas", "controller_grad_clip=-1", "controller_grad_clip must be a finite number >= 0, got -1");
+  refused("tas", "warmup_ratio=2", "warmup_ratio must be a finite number in [0, 1], got 2");
+  refused("tas", "tau_min=20", "tau_min (20) must be at most tau_max (10)");
+  refused("fbnet-v2", "tau_min=0", "tau_min must be a finite number > 0, got 0");
+  refused("tunas", "baseline_momentum=1", "baseline_momentum must be a finite number in [0, 1), got 1");
+  refused("tunas", "a_beta2=-0.5", "a_beta2 must be a finite number in [0, 1), got -0.5");
+}
+
+TEST(WeightSharingSearch, NasRunRefusesABadSettingBeforeAnyRun) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "needs LibTorch";
+  TempDir tmp("ws_run_settings");
+  const std::string config = tmp.file("grid.yaml");
+  write_text(config, "name: ws\nspaces: [tss]\ndatasets: [cifar10]\nseeds: [0]\ndata: /nonexistent\nalgorithms:\n"
+                     "  - name: random\n  - {name: darts-v1, config: {w_momentum: 2}}\n");
+  expect_clean_error("run " + config + " --out " + tmp.file("out"),
+                     "algorithms[1]: searcher darts-v1: w_momentum must be a finite number in [0, 1), got 2");
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("out"))) << "nothing was run or written";
+}
+
+/// A CIFAR-100 folder (binary format) with `train` training and `test` test images, all black.
+void write_tiny_cifar100(const std::string& folder, int train, int test) {
+  std::filesystem::create_directories(folder);
+  auto write = [](const std::string& path, int images) {
+    std::string records;
+    for (int i = 0; i < images; ++i) {
+      records += static_cast<char>(i % 20);   // coarse label
+      records += static_cast<char>(i % 100);  // fine label
+      records += std::string(3 * 32 * 32, '\0');
+    }
+    write_text(path, records);
+  };
+  write(folder + "/train.bin", train);
+  write(folder + "/test.bin", test);
+}
+
+TEST(WeightSharingSearch, BatchesLargerThanTheirSplitAreRefusedBeforeTraining) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "needs LibTorch";
+  TempDir tmp("ws_small_data");
+  write_tiny_cifar100(tmp.file("cifar100"), 100, 20);  // valid split: half the test set, 10 images
+  const std::string search = "search --algo darts-v1 --dataset cifar100 --data " + tmp.file("cifar100") +
+                             " --torch-threads 1 --set epochs=1 --set max_batches_per_epoch=1 --set channels=4"
+                             " --set cells_per_stage=1 ";
+  expect_clean_error(search + "--set batch_size=101 --set valid_batch_size=10",
+                     "batch_size 101 is larger than the training split (100 images)");
+  expect_clean_error(search + "--set batch_size=100 --set valid_batch_size=11",
+                     "valid_batch_size 11 is larger than the valid split (10 images)");
+  json_of(nas(search + "--set batch_size=100 --set valid_batch_size=10 --json"));
 }
 
 TEST(Plugin, TheExamplePluginLoadsAndSearches) {

@@ -12,41 +12,19 @@
 #include "nas/algorithms/registry.h"
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/error.h"
+#include "tiny_search.h"
 
 namespace nas::algorithms {
 namespace {
 
-std::string cifar10() { return std::string(NAS_SHARED_DATA) + "/cifar10"; }
-
-bool is_size_space(const std::string& algorithm) {
-  return algorithm == "tas" || algorithm == "fbnet-v2" || algorithm == "tunas";
-}
-
-YAML::Node tiny_config(const std::string& algorithm, int epochs) {
-  YAML::Node c;
-  c["epochs"] = epochs;
-  c["batch_size"] = 16;
-  c["valid_batch_size"] = 32;
-  c["max_batches_per_epoch"] = 2;
-  c["max_valid_batches"] = 1;
-  if (is_size_space(algorithm)) {
-    c["batch_size"] = 8;  // the size supernet is always 64 channels wide
-  } else {
-    c["channels"] = 4;
-    c["cells_per_stage"] = 1;
-  }
-  if (algorithm == "setn" || algorithm == "random-ws" || algorithm == "enas") c["candidates"] = 3;
-  if (algorithm == "enas") {
-    c["controller_steps"] = 2;
-    c["controller_samples_per_step"] = 2;
-  }
-  return c;
-}
+using test::cifar10;
+using test::is_size_space;
+using test::tiny_config;
 
 class WeightSharingEndToEnd : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(cifar10())) GTEST_SKIP() << "shared CIFAR-10 absent";
+    if (!test::have_cifar10()) GTEST_SKIP() << "shared CIFAR-10 absent";
     register_weight_sharing_searchers(registry_);
   }
 
@@ -60,20 +38,8 @@ class WeightSharingEndToEnd : public ::testing::TestWithParam<std::string> {
 
   SearchResult run(const std::string& algorithm, int epochs, std::uint64_t seed, const std::string& checkpoint = "",
                    int stop_after = 0, const YAML::Node& extra = {}) {
-    static const bench::Benchmark tss = bench::Benchmark::open_default(bench::Space::Topology);
-    static const bench::Benchmark sss = bench::Benchmark::open_default(bench::Space::Size);
-    static const auto tss_space = bench::make_search_space(bench::Space::Topology);
-    static const auto sss_space = bench::make_search_space(bench::Space::Size);
-    YAML::Node config = tiny_config(algorithm, epochs);
-    if (extra) {
-      for (const auto& item : extra) config[item.first.as<std::string>()] = item.second;
-    }
-    auto searcher = registry_.create(algorithm, config);
-    const bool size = is_size_space(algorithm);
-    SearchTask task{size ? sss_space.get() : tss_space.get(), size ? &sss : &tss, bench::Dataset::Cifar10, {}, 12, {}};
-    task.environment.data_root = cifar10();
-    task.environment.threads = 1;  // ctest runs tests in parallel on 2 cores: avoid oversubscription
-    task.environment.checkpoint_path = checkpoint;
+    auto searcher = registry_.create(algorithm, test::with(tiny_config(algorithm, epochs), extra));
+    const SearchTask task = test::tiny_task(algorithm, seed, checkpoint);
     Rng rng(seed);
     StopAfter callbacks(stop_after);
     return searcher->search(task, rng, callbacks);

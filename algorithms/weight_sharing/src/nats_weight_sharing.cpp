@@ -38,19 +38,9 @@ bench::TssArch uniform_cell(torch::Generator& generator) {
   return arch;
 }
 
-void require(bool ok, const std::string& what) {
-  if (!ok) throw Error(what);
-}
-
 }  // namespace
 
 // ---- SupernetSearcher ---------------------------------------------------------------------------------
-
-SupernetSearcher::SupernetSearcher(const TopologySearchSettings& settings)
-    : WeightSharingSearcher(settings), topology_(settings) {
-  require(topology_.channels >= 1 && topology_.cells_per_stage >= 1,
-          "weight-sharing settings: channels and cells_per_stage must be positive");
-}
 
 void SupernetSearcher::build(const Context& ctx) {
   device_ = ctx.device;
@@ -89,10 +79,12 @@ std::vector<std::vector<double>> SupernetSearcher::arch_probabilities() const {
 }
 
 void SupernetSearcher::weight_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
+  const Activity activity(*this, "the weight step");
   supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, images, labels, stats);
 }
 
 void SupernetSearcher::arch_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
+  const Activity activity(*this, "the architecture step");
   net_->train();
   const torch::Tensor logits = net_->forward(images);
   const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
@@ -207,6 +199,7 @@ StepStats DartsV2::train_step(const supernet::SearchBatch& batch, torch::Generat
   StepStats stats;
   net_->set_mode(SupernetMode::Joint);
   weight_step(batch.train_images, batch.train_labels, stats);
+  const Activity activity(*this, "the unrolled architecture step");
   a_optimizer_->zero_grad();
   const torch::Tensor arch_loss = darts_unrolled_arch_gradient(net_, *w_optimizer_, batch.train_images, batch.train_labels,
                                                                batch.arch_images, batch.arch_labels);
@@ -220,12 +213,7 @@ StepStats DartsV2::train_step(const supernet::SearchBatch& batch, torch::Generat
 
 void Gdas::describe(ConfigBinder<Config>& b) {
   describe_topology_search(b);
-  b.field("tau_max", &Config::tau_max, "Gumbel-softmax temperature at the first epoch");
-  b.field("tau_min", &Config::tau_min, "Gumbel-softmax temperature at the last epoch");
-}
-
-Gdas::Gdas(const Config& config) : SupernetSearcher(config), tau_max_(config.tau_max), tau_min_(config.tau_min) {
-  require(tau_min_ > 0 && tau_max_ >= tau_min_, "searcher gdas: need 0 < tau_min <= tau_max");
+  describe_gumbel(b);
 }
 
 void Gdas::begin_epoch(int epoch, int epochs, torch::Generator& generator) {
@@ -248,11 +236,9 @@ StepStats Gdas::train_step(const supernet::SearchBatch& batch, torch::Generator&
 
 void Setn::describe(ConfigBinder<Config>& b) {
   describe_topology_search(b);
-  b.field("candidates", &Config::candidates, "Most probable cells scored at the end (one valid batch each)");
-}
-
-Setn::Setn(const Config& config) : SupernetSearcher(config), candidates_(config.candidates) {
-  require(candidates_ >= 1 && candidates_ <= static_cast<int>(bench::kTssNumArchs), "searcher setn: candidates out of range");
+  b.field("candidates", &Config::candidates,
+          "Most probable cells scored at the end (one valid batch each)",
+          range::between(1, bench::kTssNumArchs));
 }
 
 std::vector<bench::TssArch> Setn::most_probable(int k) const {
@@ -291,12 +277,9 @@ ArchId Setn::derive(const supernet::EvalBatchStream& valid, int max_batches, boo
 
 void RandomWeightSharing::describe(ConfigBinder<Config>& b) {
   describe_topology_search(b);
-  b.field("candidates", &Config::candidates, "Random cells scored at the end (one valid batch each)");
-}
-
-RandomWeightSharing::RandomWeightSharing(const Config& config) : SupernetSearcher(config), candidates_(config.candidates) {
-  require(candidates_ >= 1 && candidates_ <= static_cast<int>(bench::kTssNumArchs),
-          "searcher random-ws: candidates out of range");
+  b.field("candidates", &Config::candidates,
+          "Random cells scored at the end (one valid batch each)",
+          range::between(1, bench::kTssNumArchs));
 }
 
 StepStats RandomWeightSharing::train_step(const supernet::SearchBatch& batch, torch::Generator&) {
@@ -321,20 +304,19 @@ ArchId RandomWeightSharing::derive(const supernet::EvalBatchStream& valid, int m
 
 void Enas::describe(ConfigBinder<Config>& b) {
   describe_topology_search(b);
-  b.field("candidates", &Config::candidates, "Controller samples scored at the end (one valid batch each)");
-  b.field("controller_lr", &Config::controller_lr, "Controller Adam learning rate");
-  b.field("controller_eps", &Config::controller_eps, "Controller Adam epsilon");
-  b.field("controller_steps", &Config::controller_steps, "Controller updates per epoch");
-  b.field("controller_samples_per_step", &Config::controller_samples_per_step, "Samples aggregated per update");
-  b.field("entropy_weight", &Config::entropy_weight, "Entropy bonus in the reward");
-  b.field("baseline_decay", &Config::baseline_decay, "Decay of the reward baseline between epochs");
-  b.field("controller_grad_clip", &Config::controller_grad_clip, "Gradient-norm clip of the controller");
-}
-
-Enas::Enas(const Config& config) : SupernetSearcher(config), config_(config) {
-  require(config_.candidates >= 1 && config_.controller_steps >= 1 && config_.controller_samples_per_step >= 1,
-          "searcher enas: candidates, controller_steps and controller_samples_per_step must be positive");
-  require(config_.controller_lr > 0, "searcher enas: controller_lr must be positive");
+  b.field("candidates", &Config::candidates,
+          "Controller samples scored at the end (one valid batch each)",
+          range::between(1, bench::kTssNumArchs));
+  b.field("controller_lr", &Config::controller_lr, "Controller Adam learning rate", range::positive());
+  b.field("controller_eps", &Config::controller_eps, "Controller Adam epsilon", range::positive());
+  b.field("controller_steps", &Config::controller_steps, "Controller updates per epoch", range::at_least(1));
+  b.field("controller_samples_per_step", &Config::controller_samples_per_step,
+          "Samples aggregated per update",
+          range::at_least(1));
+  b.field("entropy_weight", &Config::entropy_weight, "Entropy bonus in the reward", range::finite());
+  b.field("baseline_decay", &Config::baseline_decay, "Decay of the reward baseline between epochs", range::between(0, 1));
+  b.field("controller_grad_clip", &Config::controller_grad_clip, "Gradient-norm clip of the controller (0: none)",
+          range::non_negative());
 }
 
 void Enas::build(const Context& ctx) {
@@ -363,6 +345,7 @@ StepStats Enas::train_step(const supernet::SearchBatch& batch, torch::Generator&
 }
 
 void Enas::train_controller(const supernet::EvalBatchStream& valid, torch::Generator& generator) {
+  const Activity activity(*this, "the controller training");
   controller_->train();
   net_->eval();
   c_optimizer_->zero_grad();
@@ -387,7 +370,9 @@ void Enas::train_controller(const supernet::EvalBatchStream& valid, torch::Gener
     loss.backward();
     baseline_sum += baseline.item<double>();
     if ((step + 1) % config_.controller_samples_per_step == 0) {
-      torch::nn::utils::clip_grad_norm_(controller_->parameters(), config_.controller_grad_clip);
+      if (config_.controller_grad_clip > 0) {
+        torch::nn::utils::clip_grad_norm_(controller_->parameters(), config_.controller_grad_clip);
+      }
       c_optimizer_->step();
       c_optimizer_->zero_grad();
     }

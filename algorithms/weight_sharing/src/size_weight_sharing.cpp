@@ -9,28 +9,12 @@ namespace {
 
 using supernet::ChannelSearchMode;
 
-void require(bool ok, const std::string& what) {
-  if (!ok) throw Error(what);
-}
-
-template <typename Config>
-void describe_gumbel(ConfigBinder<Config>& b) {
-  b.field("tau_max", &Config::tau_max, "Gumbel-softmax temperature at the first epoch");
-  b.field("tau_min", &Config::tau_min, "Gumbel-softmax temperature at the last epoch");
-}
-
-void check_gumbel(const GumbelSettings& g, const std::string& name) {
-  require(g.tau_min > 0 && g.tau_max >= g.tau_min, "searcher " + name + ": need 0 < tau_min <= tau_max");
-}
-
 }  // namespace
 
 // ---- ChannelSearcher ----------------------------------------------------------------------------------
 
 ChannelSearcher::ChannelSearcher(const ChannelSearchSettings& settings, supernet::ChannelSearchMode mode)
-    : WeightSharingSearcher(settings), channel_settings_(settings), search_mode_(mode) {
-  require(settings.warmup_ratio >= 0 && settings.warmup_ratio <= 1, "weight-sharing settings: warmup_ratio must be in [0, 1]");
-}
+    : WeightSharingSearcher(settings), channel_settings_(settings), search_mode_(mode) {}
 
 void ChannelSearcher::build(const Context& ctx) {
   device_ = ctx.device;
@@ -68,7 +52,11 @@ void ChannelSearcher::begin_epoch(int epoch, int epochs, torch::Generator& gener
 
 StepStats ChannelSearcher::train_step(const supernet::SearchBatch& batch, torch::Generator&) {
   StepStats stats;
-  supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels, stats);
+  {
+    const Activity activity(*this, "the weight step");
+    supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels, stats);
+  }
+  const Activity activity(*this, "the architecture step");
   if (controller_enabled_) {
     const torch::Tensor logits = net_->forward(batch.arch_images);
     const double top1 = top1_accuracy(logits, batch.arch_labels);
@@ -128,10 +116,7 @@ void Tas::describe(ConfigBinder<Config>& b) {
   describe_gumbel(b);
 }
 
-Tas::Tas(const Config& config) : ChannelSearcher(config, ChannelSearchMode::Tas) {
-  check_gumbel(config, "tas");
-  gumbel_ = config;
-}
+Tas::Tas(const Config& config) : ChannelSearcher(config, ChannelSearchMode::Tas) { gumbel_ = config; }
 
 torch::Tensor Tas::arch_loss(const torch::Tensor& logits, const torch::Tensor& labels, double) {
   return torch::nn::functional::cross_entropy(logits, labels);
@@ -144,10 +129,7 @@ void FbnetV2::describe(ConfigBinder<Config>& b) {
   describe_gumbel(b);
 }
 
-FbnetV2::FbnetV2(const Config& config) : ChannelSearcher(config, ChannelSearchMode::MaskGumbel) {
-  check_gumbel(config, "fbnet-v2");
-  gumbel_ = config;
-}
+FbnetV2::FbnetV2(const Config& config) : ChannelSearcher(config, ChannelSearchMode::MaskGumbel) { gumbel_ = config; }
 
 torch::Tensor FbnetV2::arch_loss(const torch::Tensor& logits, const torch::Tensor& labels, double) {
   return torch::nn::functional::cross_entropy(logits, labels);
@@ -157,13 +139,12 @@ torch::Tensor FbnetV2::arch_loss(const torch::Tensor& logits, const torch::Tenso
 
 void Tunas::describe(ConfigBinder<Config>& b) {
   describe_channel_search(b);
-  b.field("baseline_momentum", &Config::baseline_momentum, "Momentum of the reward baseline (bias-corrected EMA)");
+  b.field("baseline_momentum", &Config::baseline_momentum, "Momentum of the reward baseline (bias-corrected EMA)",
+          range::below_one());
 }
 
 Tunas::Tunas(const Config& config)
-    : ChannelSearcher(config, ChannelSearchMode::MaskRl), baseline_(config.baseline_momentum) {
-  require(config.baseline_momentum >= 0 && config.baseline_momentum < 1, "searcher tunas: baseline_momentum must be in [0, 1)");
-}
+    : ChannelSearcher(config, ChannelSearchMode::MaskRl), baseline_(config.baseline_momentum) {}
 
 torch::Tensor Tunas::arch_loss(const torch::Tensor& logits, const torch::Tensor&, double top1) {
   // The baseline takes the new reward first, then the advantage is formed (reference order).

@@ -4,9 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 
+#include "nas/algorithms/checkpoint.h"
 #include "nas/benchmark_api/error.h"
+#include "nas/benchmark_api/file_io.h"
 #include "nas/supernet/device.h"
 
 namespace nas::algorithms {
@@ -34,15 +39,20 @@ std::uint64_t stream_seed(std::uint64_t run_seed, int epoch, std::uint64_t purpo
 
 constexpr std::uint64_t kDataStream = 1, kMethodStream = 2, kDeriveStream = 3;
 
-void validate(const WeightSharingSettings& s) {
-  auto require = [](bool ok, const std::string& what) {
-    if (!ok) throw Error("weight-sharing settings: " + what);
-  };
-  require(s.epochs >= 1, "epochs must be at least 1");
-  require(s.batch_size >= 1 && s.valid_batch_size >= 1, "batch sizes must be positive");
-  require(s.max_batches_per_epoch >= 0 && s.max_valid_batches >= 0, "batch limits must be >= 0");
-  require(s.w_lr > 0 && s.w_lr_min >= 0 && s.w_lr_min <= s.w_lr, "need 0 <= w_lr_min <= w_lr, w_lr > 0");
-  require(s.a_lr > 0, "a_lr must be positive");
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+/// Refuses batches larger than the splits they are drawn from, before any training.
+void require_batches_fit(const WeightSharingSettings& s, const supernet::SearchData& data) {
+  const auto train = static_cast<std::int64_t>(data.train.size());
+  const auto valid = static_cast<std::int64_t>(data.valid.size());
+  if (s.batch_size > train) {
+    throw Error("weight-sharing settings: batch_size " + std::to_string(s.batch_size) + " is larger than the training split (" +
+                std::to_string(train) + " images)");
+  }
+  if (s.valid_batch_size > valid) {
+    throw Error("weight-sharing settings: valid_batch_size " + std::to_string(s.valid_batch_size) +
+                " is larger than the valid split (" + std::to_string(valid) + " images)");
+  }
 }
 
 }  // namespace
@@ -148,11 +158,33 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
   a_optimizer.load(a);
 }
 
-WeightSharingSearcher::WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {
-  validate(settings_);
+WeightSharingSearcher::Activity::Activity(const WeightSharingSearcher& searcher, std::string what)
+    : searcher_(searcher), previous_(std::move(searcher.activity_)), exceptions_(std::uncaught_exceptions()) {
+  searcher_.activity_ = std::move(what);
+}
+
+WeightSharingSearcher::Activity::~Activity() {
+  // Unwinding from an error: keep this activity's name for the message search() builds.
+  if (std::uncaught_exceptions() == exceptions_) searcher_.activity_ = std::move(previous_);
+}
+
+std::string WeightSharingSearcher::activity_text() const {
+  const std::string what = activity_.empty() ? "the search" : activity_;
+  return epoch_ >= 0 ? what + " (epoch " + std::to_string(epoch_) + ")" : what;
 }
 
 SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
+  activity_.clear();
+  epoch_ = -1;
+  try {
+    return run_search(task, rng, callbacks);
+  } catch (const c10::Error& e) {
+    // LibTorch's message has a C++ stack trace after its first line: the user needs only that line.
+    throw Error("LibTorch error during " + activity_text() + ": " + first_line(e.what_without_backtrace()));
+  }
+}
+
+SearchResult WeightSharingSearcher::run_search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
   if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
   if (task.space->space() != searched_space()) {
     throw Error(std::string("this weight-sharing searcher searches the ") +
@@ -166,27 +198,47 @@ SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, Sea
   Context ctx;
   ctx.task = &task;
   ctx.device = supernet::select_device(env.device);
+
+  // Everything about the checkpoint that can fail is checked before the data is loaded.
+  const bool checkpointing = !env.checkpoint_path.empty();
+  std::optional<torch::serialize::InputArchive> resume;
+  if (checkpointing) {
+    if (env.run_identity.empty()) throw std::invalid_argument("a checkpointed search needs TrainingEnvironment::run_identity");
+    require_writable_location(env.checkpoint_path, "checkpoint");
+    if (std::filesystem::exists(env.checkpoint_path)) {
+      const Activity reading(*this, "reading the checkpoint");
+      resume = read_checkpoint(env.checkpoint_path, env.run_identity, ctx.device);
+    }
+  }
+
   supernet::set_cpu_threads(env.threads);
-  const supernet::SearchData data = supernet::load_search_data(data_of(task.dataset), env.data_root);
+  const supernet::SearchData data = [&] {
+    const Activity loading(*this, "loading the search data");
+    return supernet::load_search_data(data_of(task.dataset), env.data_root);
+  }();
+  require_batches_fit(settings_, data);
   ctx.data = &data;
   ctx.num_classes = data.train_pool.num_classes;
   ctx.in_channels = static_cast<int>(data.train_pool.images.size(1));
   ctx.seed = rng.next_u64();
-  build(ctx);
+  {
+    const Activity building(*this, "building the supernet");
+    build(ctx);
+  }
 
   SearchResult result;
   result.device = supernet::describe_device(ctx.device);
   int first_epoch = 0;
-  if (!env.checkpoint_path.empty() && std::filesystem::exists(env.checkpoint_path)) {
-    torch::serialize::InputArchive archive;
+  if (resume) {
+    const Activity restoring(*this, "restoring the checkpoint's state");
     try {
-      archive.load_from(env.checkpoint_path, ctx.device);
       torch::Tensor epoch;
-      archive.read("epoch", epoch);
+      resume->read("epoch", epoch);
       first_epoch = static_cast<int>(epoch.item<std::int64_t>());
-      load(archive);
+      load(*resume);
     } catch (const c10::Error& e) {
-      throw Error("cannot resume from checkpoint " + env.checkpoint_path + ": it is damaged or from another config");
+      throw Error("cannot resume from checkpoint " + env.checkpoint_path + ": its state does not fit this search (" +
+                  first_line(e.what_without_backtrace()) + ")");
     }
     result.notes.push_back("resumed from the checkpoint at the end of epoch " + std::to_string(first_epoch));
   }
@@ -194,6 +246,7 @@ SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, Sea
   const supernet::EvalBatchStream valid(data.arch_pool(), data.valid, data.normalization, settings_.valid_batch_size,
                                         ctx.device);
   for (int epoch = first_epoch; epoch < settings_.epochs; ++epoch) {
+    epoch_ = epoch;
     const auto epoch_started = std::chrono::steady_clock::now();
     torch::Generator generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kMethodStream));
     begin_epoch(epoch, settings_.epochs, generator);
@@ -201,6 +254,7 @@ SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, Sea
     StepStats sum;
     int steps = 0;
     while (auto batch = stream.next()) {
+      const Activity training(*this, "a training step");
       const StepStats s = train_step(*batch, generator);
       sum.train_loss += s.train_loss;
       sum.train_accuracy += s.train_accuracy;
@@ -218,17 +272,19 @@ SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, Sea
       record.arch_accuracy = sum.arch_accuracy / steps;
     }
     torch::Generator derive_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kDeriveStream));
-    record.derived_arch = derive(valid, settings_.max_valid_batches, false, derive_generator, &record.valid_accuracy);
+    {
+      const Activity deriving(*this, "the epoch-end evaluation");
+      record.derived_arch = derive(valid, settings_.max_valid_batches, false, derive_generator, &record.valid_accuracy);
+    }
     record.tau = tau();
     record.arch_probabilities = arch_probabilities();
 
-    if (!env.checkpoint_path.empty()) {
+    if (checkpointing) {
+      const Activity writing(*this, "writing the checkpoint");
       torch::serialize::OutputArchive archive;
       archive.write("epoch", torch::tensor(static_cast<std::int64_t>(epoch + 1)));
       save(archive);
-      const std::string temporary = env.checkpoint_path + ".tmp";
-      archive.save_to(temporary);
-      std::filesystem::rename(temporary, env.checkpoint_path);  // atomic: a kill never leaves half a checkpoint
+      write_checkpoint(env.checkpoint_path, env.run_identity, archive);  // atomic: a kill never leaves half a checkpoint
     }
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
     result.epochs.push_back(record);
@@ -236,8 +292,12 @@ SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, Sea
     if (callbacks.stop_requested()) break;
   }
 
+  epoch_ = -1;
   torch::Generator final_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, settings_.epochs, kDeriveStream));
-  result.arch = derive(valid, settings_.max_valid_batches, true, final_generator, &result.valid_accuracy);
+  {
+    const Activity deriving(*this, "the final derivation");
+    result.arch = derive(valid, settings_.max_valid_batches, true, final_generator, &result.valid_accuracy);
+  }
   result.search_wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

@@ -13,6 +13,7 @@
 // All derive an arch of the benchmark, so the result is looked up like a query-based search's.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -33,23 +34,43 @@ torch::Tensor darts_unrolled_arch_gradient(supernet::TopologySupernet& net, torc
                                            const torch::Tensor& arch_images, const torch::Tensor& arch_labels,
                                            double hessian_step = 0.01);
 
+/// The largest topology supernet a search builds (NATS-Bench's is C=16, N=5).
+inline constexpr int kMaxChannels = 64;
+inline constexpr int kMaxCellsPerStage = 10;
+
 /// Settings of the topology-space searchers: the common ones plus the supernet's size.
 struct TopologySearchSettings : WeightSharingSettings {
   int channels = 16;
   int cells_per_stage = 5;
 };
 
+/// A training step's activations grow about linearly in the batch, in C and in N, so the limit on
+/// their product keeps a wider or deeper supernet's step as small as kMaxBatchSize images at
+/// NATS-Bench's size: batch_size * channels * cells_per_stage <= 512 * 16 * 5.
+inline constexpr std::int64_t kMaxTopologyBatchWork =
+    std::int64_t{kMaxBatchSize} * TopologySearchSettings{}.channels * TopologySearchSettings{}.cells_per_stage;
+
 template <typename Config>
 void describe_topology_search(ConfigBinder<Config>& b) {
   describe_weight_sharing(b);
-  b.field("channels", &Config::channels, "Supernet stem channels C");
-  b.field("cells_per_stage", &Config::cells_per_stage, "Supernet cells per stage N");
+  const std::string work_limit = " (batch_size * C * N at most " + std::to_string(kMaxTopologyBatchWork) + ")";
+  b.field("channels", &Config::channels, "Supernet stem channels C" + work_limit, range::between(1, kMaxChannels));
+  b.field("cells_per_stage", &Config::cells_per_stage, "Supernet cells per stage N" + work_limit,
+          range::between(1, kMaxCellsPerStage));
+  b.rule([](const Config& c) -> std::string {
+    const std::int64_t work = std::int64_t{c.batch_size} * c.channels * c.cells_per_stage;
+    if (work <= kMaxTopologyBatchWork) return "";
+    return "batch_size * channels * cells_per_stage (" + std::to_string(c.batch_size) + " * " + std::to_string(c.channels) +
+           " * " + std::to_string(c.cells_per_stage) + " = " + std::to_string(work) + ") must be at most " +
+           std::to_string(kMaxTopologyBatchWork) + " (" + std::to_string(kMaxBatchSize) +
+           " images at C=16, N=5), or one step may not fit in memory";
+  });
 }
 
 /// Supernet + weight SGD + architecture Adam, and the steps every method composes.
 class SupernetSearcher : public WeightSharingSearcher {
  public:
-  explicit SupernetSearcher(const TopologySearchSettings& settings);
+  explicit SupernetSearcher(const TopologySearchSettings& settings) : WeightSharingSearcher(settings), topology_(settings) {}
 
   supernet::TopologySupernet& network() { return net_; }
 
@@ -107,12 +128,9 @@ class DartsV2 final : public SupernetSearcher {
 
 class Gdas final : public SupernetSearcher {
  public:
-  struct Config : TopologySearchSettings {
-    double tau_max = 10;
-    double tau_min = 0.1;
-  };
+  struct Config : TopologySearchSettings, GumbelSettings {};
   static void describe(ConfigBinder<Config>& b);
-  explicit Gdas(const Config& config);
+  explicit Gdas(const Config& config) : SupernetSearcher(config), tau_max_(config.tau_max), tau_min_(config.tau_min) {}
 
  protected:
   void begin_epoch(int epoch, int epochs, torch::Generator& generator) override;
@@ -129,7 +147,7 @@ class Setn final : public SupernetSearcher {
     int candidates = 100;
   };
   static void describe(ConfigBinder<Config>& b);
-  explicit Setn(const Config& config);
+  explicit Setn(const Config& config) : SupernetSearcher(config), candidates_(config.candidates) {}
 
   /// The `k` cells with the highest sum over edges of log softmax(alpha) (ties: canonical order).
   std::vector<bench::TssArch> most_probable(int k) const;
@@ -149,7 +167,7 @@ class RandomWeightSharing final : public SupernetSearcher {
     int candidates = 100;
   };
   static void describe(ConfigBinder<Config>& b);
-  explicit RandomWeightSharing(const Config& config);
+  explicit RandomWeightSharing(const Config& config) : SupernetSearcher(config), candidates_(config.candidates) {}
 
  protected:
   StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) override;
@@ -174,7 +192,7 @@ class Enas final : public SupernetSearcher {
     double controller_grad_clip = 5.0;
   };
   static void describe(ConfigBinder<Config>& b);
-  explicit Enas(const Config& config);
+  explicit Enas(const Config& config) : SupernetSearcher(config), config_(config) {}
 
  protected:
   void build(const Context& ctx) override;

@@ -37,14 +37,9 @@ struct ChannelSearchSettings : WeightSharingSettings {
 template <typename Config>
 void describe_channel_search(ConfigBinder<Config>& b) {
   describe_weight_sharing(b);
-  b.field("warmup_ratio", &Config::warmup_ratio, "Fraction of the epochs with random widths and no architecture step (0: none)");
+  b.field("warmup_ratio", &Config::warmup_ratio, "Fraction of the epochs with random widths and no architecture step (0: none)",
+          range::between(0, 1));
 }
-
-/// The Gumbel temperature schedule TAS and FBNet-V2 share.
-struct GumbelSettings {
-  double tau_max = 10;
-  double tau_min = 0.1;
-};
 
 /// Size supernet + weight SGD + architecture Adam, and the epoch schedule the three methods share.
 class ChannelSearcher : public WeightSharingSearcher {

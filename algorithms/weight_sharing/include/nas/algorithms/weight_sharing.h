@@ -28,7 +28,18 @@
 
 namespace nas::algorithms {
 
-/// Settings every weight-sharing searcher has; defaults are NATS-Bench's (reference §5.0).
+/// The largest batches a search accepts, so that no setting can exhaust a 24 GB machine. Peak
+/// memory of one training step grows by about 21 MB per image of batch_size for the heaviest
+/// supernet step, DARTS-V2's at NATS-Bench's C=16, N=5 (DARTS-V1: 14 MB, TAS: 5.5 MB), and one
+/// evaluation batch by at most 2.3 MB per image (TAS; DARTS: 0.3 MB), over about 0.5 GB for the
+/// data and LibTorch: 512 training images take about 11 GB, 2048 evaluation images about 5 GB
+/// (README "Weight-sharing searches" has the measurements). The topology supernet's size adds
+/// kMaxTopologyBatchWork.
+inline constexpr int kMaxBatchSize = 512;
+inline constexpr int kMaxValidBatchSize = 2048;
+
+/// Settings every weight-sharing searcher has; defaults are NATS-Bench's (reference §5.0). Their
+/// ranges are declared in describe_weight_sharing and checked when a config is parsed.
 struct WeightSharingSettings {
   int epochs = 100;
   int batch_size = 64;
@@ -49,26 +60,55 @@ struct WeightSharingSettings {
   bool track_running_stats = false;
 };
 
-/// Declares the common keys on a searcher's Config (which derives from WeightSharingSettings).
+/// Declares the common keys on a searcher's Config (which derives from WeightSharingSettings), with
+/// the values each accepts.
 template <typename Config>
 void describe_weight_sharing(ConfigBinder<Config>& b) {
-  b.field("epochs", &Config::epochs, "Search epochs");
-  b.field("batch_size", &Config::batch_size, "Batch size of the weight and architecture steps");
-  b.field("valid_batch_size", &Config::valid_batch_size, "Batch size of the validation passes");
-  b.field("max_batches_per_epoch", &Config::max_batches_per_epoch, "0: whole epochs; N: N batches per epoch");
-  b.field("max_valid_batches", &Config::max_valid_batches, "0: whole valid set at each epoch end; N: N batches");
-  b.field("w_lr", &Config::w_lr, "Weight SGD learning rate (cosine per epoch to w_lr_min)");
-  b.field("w_lr_min", &Config::w_lr_min, "Final weight learning rate");
-  b.field("w_momentum", &Config::w_momentum, "Weight SGD momentum");
-  b.field("w_weight_decay", &Config::w_weight_decay, "Weight decay of the weights");
+  b.field("epochs", &Config::epochs, "Search epochs", range::at_least(1));
+  b.field("batch_size", &Config::batch_size,
+          "Batch size of the weight and architecture steps, at most the training split's size",
+          range::between(1, kMaxBatchSize));
+  b.field("valid_batch_size", &Config::valid_batch_size, "Batch size of the validation passes, at most the valid split's size",
+          range::between(1, kMaxValidBatchSize));
+  b.field("max_batches_per_epoch", &Config::max_batches_per_epoch, "0: whole epochs; N: N batches per epoch",
+          range::at_least(0));
+  b.field("max_valid_batches", &Config::max_valid_batches, "0: whole valid set at each epoch end; N: N batches",
+          range::at_least(0));
+  b.field("w_lr", &Config::w_lr, "Weight SGD learning rate (cosine per epoch to w_lr_min)", range::positive());
+  b.field("w_lr_min", &Config::w_lr_min, "Final weight learning rate, at most w_lr", range::non_negative());
+  b.field("w_momentum", &Config::w_momentum, "Weight SGD momentum", range::below_one());
+  b.field("w_weight_decay", &Config::w_weight_decay, "Weight decay of the weights", range::non_negative());
   b.field("w_nesterov", &Config::w_nesterov, "Nesterov momentum for the weights");
-  b.field("w_grad_clip", &Config::w_grad_clip, "Gradient-norm clip of the weights (0: none)");
-  b.field("a_lr", &Config::a_lr, "Architecture Adam learning rate");
-  b.field("a_beta1", &Config::a_beta1, "Architecture Adam beta1");
-  b.field("a_beta2", &Config::a_beta2, "Architecture Adam beta2");
-  b.field("a_weight_decay", &Config::a_weight_decay, "Architecture Adam weight decay");
-  b.field("a_eps", &Config::a_eps, "Architecture Adam epsilon");
+  b.field("w_grad_clip", &Config::w_grad_clip, "Gradient-norm clip of the weights (0: none)", range::non_negative());
+  b.field("a_lr", &Config::a_lr, "Architecture Adam learning rate", range::positive());
+  b.field("a_beta1", &Config::a_beta1, "Architecture Adam beta1", range::below_one());
+  b.field("a_beta2", &Config::a_beta2, "Architecture Adam beta2", range::below_one());
+  b.field("a_weight_decay", &Config::a_weight_decay, "Architecture Adam weight decay", range::non_negative());
+  b.field("a_eps", &Config::a_eps, "Architecture Adam epsilon", range::positive());
   b.field("track_running_stats", &Config::track_running_stats, "BN running statistics in the search cells");
+  b.rule([](const Config& c) -> std::string {
+    if (c.w_lr_min <= c.w_lr) return "";
+    return "w_lr_min (" + detail::readable_number(c.w_lr_min) + ") must be at most w_lr (" +
+           detail::readable_number(c.w_lr) + ")";
+  });
+}
+
+/// The Gumbel temperature schedule of GDAS, TAS and FBNet-V2: tau_max at the first epoch, linearly
+/// down to tau_min at the last.
+struct GumbelSettings {
+  double tau_max = 10;
+  double tau_min = 0.1;
+};
+
+template <typename Config>
+void describe_gumbel(ConfigBinder<Config>& b) {
+  b.field("tau_max", &Config::tau_max, "Gumbel-softmax temperature at the first epoch, at least tau_min", range::positive());
+  b.field("tau_min", &Config::tau_min, "Gumbel-softmax temperature at the last epoch", range::positive());
+  b.rule([](const Config& c) -> std::string {
+    if (c.tau_min <= c.tau_max) return "";
+    return "tau_min (" + detail::readable_number(c.tau_min) + ") must be at most tau_max (" +
+           detail::readable_number(c.tau_max) + ")";
+  });
 }
 
 /// Statistics of one training step (means over the batch).
@@ -135,9 +175,19 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
                          const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
                          torch::optim::Adam& a_optimizer);
 
+/// The base of the nine searchers. search() is the epoch loop above; it also
+///   - checks, before it loads any data, that a checkpoint can be written where asked (folder
+///     exists and is writable, the path is no directory, FIFO or device), and, when one exists
+///     there, that it is a regular file written by the same run: the checkpoint carries the task's
+///     TrainingEnvironment::run_identity, and resuming from one of another identity (or one without
+///     identity, written by an older nas) is a nas::Error naming the file and the first difference;
+///   - checks that batch_size fits the training split and valid_batch_size the valid split;
+///   - writes checkpoints atomically (no temporary file is left behind when writing fails);
+///   - turns a LibTorch error (c10::Error) that escapes the method into one nas::Error line: the
+///     error's first line, prefixed with what the search was doing (see Activity).
 class WeightSharingSearcher : public TrainingSearcher {
  public:
-  explicit WeightSharingSearcher(const WeightSharingSettings& settings);
+  explicit WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {}
   SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
 
  protected:
@@ -170,8 +220,30 @@ class WeightSharingSearcher : public TrainingSearcher {
 
   const WeightSharingSettings& settings() const { return settings_; }
 
+  /// Names what the search is doing while the object lives ("the weight step"); the innermost one
+  /// names a LibTorch error escaping search(): "LibTorch error during the weight step (epoch 3): ...".
+  /// It keeps its name when an exception leaves its scope, so the error names where it was thrown.
+  class Activity {
+   public:
+    Activity(const WeightSharingSearcher& searcher, std::string what);
+    ~Activity();
+    Activity(const Activity&) = delete;
+    Activity& operator=(const Activity&) = delete;
+
+   private:
+    const WeightSharingSearcher& searcher_;
+    std::string previous_;
+    int exceptions_;
+  };
+
  private:
+  SearchResult run_search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks);
+  /// "the weight step (epoch 3)": the current activity and where in the search it is.
+  std::string activity_text() const;
+
   WeightSharingSettings settings_;
+  mutable std::string activity_;
+  int epoch_ = -1;  ///< the epoch being trained (-1: before the first, or the final derive)
 };
 
 /// Registers darts-v1, darts-v2, gdas, setn, enas, random-ws (RSPS) on the topology space and tas,
