@@ -17,7 +17,7 @@ using nas::algorithms::ArchId;
 using nas::algorithms::ConfigBinder;
 using nas::algorithms::Evaluation;
 using nas::algorithms::QuerySearcher;
-using nas::algorithms::SearchTask;
+using nas::algorithms::QueryTask;
 
 class LocalSearch final : public QuerySearcher {
  public:
@@ -30,7 +30,7 @@ class LocalSearch final : public QuerySearcher {
   explicit LocalSearch(Config config) : config_(config) {}
 
  protected:
-  void start(const SearchTask& task, nas::Rng&, std::vector<std::string>&) override {
+  void start(const QueryTask& task, nas::Rng&, std::vector<std::string>&) override {
     space_ = task.space;
     seen_.clear();
     queue_.clear();

@@ -19,7 +19,7 @@ RegularizedEvolution::RegularizedEvolution(Config config) : config_(config) {
   if (config_.sample_size < 1) throw Error("searcher rea: sample_size must be at least 1");
 }
 
-void RegularizedEvolution::start(const SearchTask& task, Rng&, std::vector<std::string>&) {
+void RegularizedEvolution::start(const QueryTask& task, Rng&, std::vector<std::string>&) {
   space_ = task.space;
   population_.clear();
   evaluated_ = 0;
@@ -55,7 +55,7 @@ Reinforce::Reinforce(Config config) : config_(config) {
   }
 }
 
-void Reinforce::start(const SearchTask& task, Rng& rng, std::vector<std::string>&) {
+void Reinforce::start(const QueryTask& task, Rng& rng, std::vector<std::string>&) {
   space_ = task.space;
   const int decisions = space_->num_decisions();
   logits_.assign(static_cast<std::size_t>(decisions), {});

@@ -204,7 +204,7 @@ Bohb::Bohb(Config config) : config_(config) {
 
 // ---- Search -----------------------------------------------------------------------------------------
 
-void Bohb::start(const SearchTask& task, Rng&, std::vector<std::string>& notes) {
+void Bohb::start(const QueryTask& task, Rng&, std::vector<std::string>& notes) {
   space_ = task.space;
   const int dims = space_->num_decisions();
   num_choices_.clear();
@@ -225,7 +225,7 @@ void Bohb::start(const SearchTask& task, Rng&, std::vector<std::string>& notes) 
   begin_iteration();
 }
 
-void Bohb::choose_budgets(const SearchTask& task, std::vector<std::string>& notes) {
+void Bohb::choose_budgets(const QueryTask& task, std::vector<std::string>& notes) {
   const bench::SpaceDefinition& space = task.benchmark->definition();
   const std::vector<double> all = hyperband_budgets(config_.min_budget, config_.max_budget, config_.eta);
   single_record_ = space.fidelities().empty();

@@ -78,7 +78,7 @@ void check_budget(const Budget& budget, const std::string& where) {
   }
 }
 
-SearchResult QuerySearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
+SearchResult QuerySearcher::search(const QueryTask& task, Rng& rng, SearchCallbacks& callbacks) {
   if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
   if (task.space->space() != task.benchmark->space()) throw Error("the benchmark does not belong to the search space");
   const bench::SpaceDefinition& space = task.benchmark->definition();

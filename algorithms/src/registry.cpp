@@ -9,6 +9,29 @@
 
 namespace nas::algorithms {
 
+namespace {
+
+template <typename FamilyBase>
+std::unique_ptr<FamilyBase> as_family(std::unique_ptr<Searcher> searcher, const std::string& name,
+                                      SearcherFamily wanted) {
+  auto* typed = dynamic_cast<FamilyBase*>(searcher.get());
+  if (typed == nullptr) {
+    throw Error("searcher " + name + " is not " + std::string(family_name(wanted)));
+  }
+  searcher.release();
+  return std::unique_ptr<FamilyBase>(typed);
+}
+
+}  // namespace
+
+std::unique_ptr<QuerySearcher> as_query_searcher(std::unique_ptr<Searcher> searcher, const std::string& name) {
+  return as_family<QuerySearcher>(std::move(searcher), name, SearcherFamily::QueryBased);
+}
+
+std::unique_ptr<TrainingSearcher> as_training_searcher(std::unique_ptr<Searcher> searcher, const std::string& name) {
+  return as_family<TrainingSearcher>(std::move(searcher), name, SearcherFamily::WeightSharing);
+}
+
 void SearcherRegistry::add(SearcherEntry entry) {
   // The name becomes part of file names (checkpoints) and of results rows.
   if (!is_safe_name(entry.name)) {

@@ -81,17 +81,27 @@ std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spe
 RunOutcome execute_run(const RunSpec& spec, const bench::Benchmark& benchmark, const bench::SearchSpace& space,
                        algorithms::SearchCallbacks* callbacks) {
   const auto started = std::chrono::steady_clock::now();
-  std::unique_ptr<algorithms::Searcher> searcher = spec.searcher.create();
-  algorithms::SearchTask task;
-  task.space = &space;
-  task.benchmark = &benchmark;
-  task.dataset = spec.dataset;
-  task.budget = spec.budget;
-  task.environment = spec.environment;
-  task.environment.run_identity = run_identity(spec, space.space());
   Rng rng(spec.seed);
   algorithms::SearchCallbacks no_callbacks;
-  algorithms::SearchResult result = searcher->search(task, rng, callbacks != nullptr ? *callbacks : no_callbacks);
+  algorithms::SearchCallbacks& hooks = callbacks != nullptr ? *callbacks : no_callbacks;
+  // Each family gets what it needs: a benchmark and a budget, or data, a device and checkpoints.
+  algorithms::SearchResult result;
+  if (spec.searcher.family() == algorithms::SearcherFamily::QueryBased) {
+    algorithms::QueryTask task;
+    task.space = &space;
+    task.benchmark = &benchmark;
+    task.dataset = spec.dataset;
+    task.budget = spec.budget;
+    result = spec.searcher.create_query()->search(task, rng, hooks);
+  } else {
+    algorithms::TrainingTask task;
+    task.space = &space;
+    task.dataset = spec.dataset;
+    task.environment = spec.environment;
+    task.checkpoint.path = spec.checkpoint_path;
+    task.checkpoint.identity = run_identity(spec, space.space());
+    result = spec.searcher.create_training()->search(task, rng, hooks);
+  }
 
   RunOutcome outcome;
   outcome.family = spec.searcher.family();

@@ -18,8 +18,9 @@ struct RunSpec {
   algorithms::ResolvedSearcher searcher;  ///< resolved once where the user named it
   bench::Dataset dataset = bench::Dataset::Cifar10;
   std::uint64_t seed = 0;
-  algorithms::Budget budget;
-  algorithms::TrainingEnvironment environment;  ///< weight-sharing searches only
+  algorithms::Budget budget;                    ///< query-based searches
+  algorithms::TrainingEnvironment environment;  ///< weight-sharing searches
+  std::string checkpoint_path;                  ///< weight-sharing searches: "" = no checkpoints
 };
 
 /// What a finished run reports (NATS-Bench protocol, reference §5.2).
@@ -63,7 +64,7 @@ std::string config_dir();
 YAML::Node algorithm_config(const std::string& name, const std::vector<std::string>& overrides);
 
 /// The identity of a run (algorithm, space, dataset, seed, resolved config, device, torch threads,
-/// nas version) that its checkpoints carry (TrainingEnvironment::run_identity).
+/// nas version) that its checkpoints carry (Checkpointing::identity).
 std::vector<std::pair<std::string, std::string>> run_identity(const RunSpec& spec, bench::Space space);
 
 /// Runs one search. Throws nas::Error for an unknown algorithm, bad config or unusable budget.

@@ -212,7 +212,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     spec.environment.threads = torch_threads;
     // Weight-sharing runs checkpoint at every epoch end and log the epoch to the store.
     const std::string checkpoint_dir = out_dir + "/checkpoints";
-    spec.environment.checkpoint_path = checkpoint_path(checkpoint_dir, key);
+    spec.checkpoint_path = checkpoint_path(checkpoint_dir, key);
     class EpochLogger final : public algorithms::SearchCallbacks {
      public:
       EpochLogger(std::function<void(const algorithms::EpochRecord&)> log) : log_(std::move(log)) {}
@@ -228,7 +228,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     const RunOutcome outcome = execute_run(spec, benchmarks.at(job.space), *spaces.at(job.space), &logger);
     const std::lock_guard<std::mutex> lock(write_mutex);
     store.add_run(key.algorithm, key.space, key.dataset, outcome, spec.budget);
-    std::filesystem::remove(spec.environment.checkpoint_path);  // the run is stored; its checkpoint is done
+    std::filesystem::remove(spec.checkpoint_path);  // the run is stored; its checkpoint is done
     ++finished;
     ++report.executed;
     if (progress) progress(finished, report.total_runs);

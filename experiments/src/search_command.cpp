@@ -90,7 +90,7 @@ void add_search_command(CLI::App& app) {
     }
     base.environment.device = o->device;
     base.environment.threads = o->torch_threads;
-    base.environment.checkpoint_path = o->checkpoint;
+    base.checkpoint_path = o->checkpoint;
     if (weight_sharing && o->runs > 1 && !o->checkpoint.empty()) throw Error("--checkpoint is for a single run");
     if (o->budget_queries) {
       base.budget.queries = *o->budget_queries;

@@ -476,6 +476,7 @@ std::pair<torch::Tensor, torch::Tensor> EvalBatchStream::batch(std::int64_t k) c
   if (indices_.empty()) throw Error("the evaluation set is empty");
   const torch::NoGradGuard no_grad;
   const std::int64_t wrapped = ((k % num_batches()) + num_batches()) % num_batches();
+  ++served_;
   const auto start = static_cast<std::size_t>(wrapped * batch_size_);
   const std::size_t end = std::min(indices_.size(), start + static_cast<std::size_t>(batch_size_));
   const torch::Tensor index =

@@ -93,13 +93,12 @@ class CurveStore {
   std::string path_;
 };
 
-SearchTask make_task(const bench::SearchSpace& space, const bench::Benchmark& benchmark, std::int64_t queries) {
-  SearchTask task;
+QueryTask make_task(const bench::SearchSpace& space, const bench::Benchmark& benchmark, std::int64_t queries) {
+  QueryTask task;
   task.space = &space;
   task.benchmark = &benchmark;
   task.dataset = Dataset::Cifar10;
   task.budget.queries = queries;
-  task.search_hp = 12;
   return task;
 }
 

@@ -69,7 +69,7 @@ class Scripted final : public QuerySearcher {
   std::vector<double> told;
 
  protected:
-  void start(const SearchTask&, Rng&, std::vector<std::string>&) override { next_ = 0; }
+  void start(const QueryTask&, Rng&, std::vector<std::string>&) override { next_ = 0; }
   Proposal ask(Rng&) override { return {archs_[next_++ % archs_.size()], -1}; }
   void tell(const Proposal&, const Evaluation& e) override { told.push_back(e.valid_accuracy); }
 
@@ -80,7 +80,7 @@ class Scripted final : public QuerySearcher {
 
 TEST(QuerySearcher, IncumbentTrajectoryAndBudgets) {
   const auto space = bench::make_search_space(bench::Space::Topology);
-  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 4}, 12, {}};
+  QueryTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 4}};
   Scripted searcher({1651, 13714, 0, 6111});  // chance-level cell, best valid cell, two others
   Rng rng(4);
   SearchCallbacks callbacks;
@@ -112,7 +112,7 @@ TEST(Rea, InitialPopulationIsRandomThenChildrenAreMutationsOfTournamentWinners) 
     void on_evaluation(const Evaluation& e, const TrajectoryPoint&) override { archs.push_back(e.arch); }
   } recorder;
   RegularizedEvolution rea({10, 3});
-  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar100, {0, 200}, 12, {}};
+  QueryTask task{space.get(), &shipped(), bench::Dataset::Cifar100, {0, 200}};
   Rng rng(5);
   rea.search(task, rng, recorder);
   ASSERT_EQ(recorder.archs.size(), 200u);
@@ -128,7 +128,7 @@ TEST(Rea, InitialPopulationIsRandomThenChildrenAreMutationsOfTournamentWinners) 
 TEST(Reinforce, PolicyConcentratesOnRewardedChoices) {
   const auto space = bench::make_search_space(bench::Space::Topology);
   Reinforce reinforce({0.01, 0.9});
-  SearchTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 2000}, 12, {}};
+  QueryTask task{space.get(), &shipped(), bench::Dataset::Cifar10, {0, 2000}};
   Rng rng(6);
   SearchCallbacks callbacks;
   reinforce.search(task, rng, callbacks);
@@ -208,7 +208,7 @@ TEST(Budget, ASecondsBudgetThatNeedsTooManyEvaluationsStopsInsteadOfGrowingForev
   const auto space = bench::make_search_space(bench::Space::Topology);
   SearcherRegistry registry;
   register_builtin_searchers(registry);
-  SearchTask task;
+  QueryTask task;
   task.space = space.get();
   task.benchmark = &cheap;
   task.dataset = bench::Dataset::Cifar10Valid;
@@ -216,14 +216,14 @@ TEST(Budget, ASecondsBudgetThatNeedsTooManyEvaluationsStopsInsteadOfGrowingForev
   Rng rng(0);
   SearchCallbacks callbacks;
   try {
-    (void)registry.create("random", YAML::Node())->search(task, rng, callbacks);
+    (void)registry.create_query("random", YAML::Node())->search(task, rng, callbacks);
     ADD_FAILURE() << "the search ran past kMaxEvaluations";
   } catch (const nas::Error& e) {
     EXPECT_NE(std::string(e.what()).find("is not spent after 1,000,000 evaluations"), std::string::npos) << e.what();
   }
   // A budget it can spend runs as usual.
   task.budget.seconds = 1000;
-  EXPECT_EQ(registry.create("random", YAML::Node())->search(task, rng, callbacks).queries, 76924);
+  EXPECT_EQ(registry.create_query("random", YAML::Node())->search(task, rng, callbacks).queries, 76924);
   std::remove(path.c_str());
 }
 

@@ -17,7 +17,7 @@ void BM_SearchRun(benchmark::State& state, const char* algorithm, bench::Space s
   const bench::Benchmark shipped = bench::Benchmark::open_default(space_id);
   algorithms::SearcherRegistry registry;
   algorithms::register_builtin_searchers(registry);
-  algorithms::SearchTask task;
+  algorithms::QueryTask task;
   task.space = &shipped.search_space();
   task.benchmark = &shipped;
   task.dataset = dataset;
@@ -26,7 +26,7 @@ void BM_SearchRun(benchmark::State& state, const char* algorithm, bench::Space s
   std::uint64_t seed = 0;
   std::int64_t queries = 0;
   for (auto _ : state) {
-    auto searcher = registry.create(algorithm, YAML::Node());
+    auto searcher = registry.create_query(algorithm, YAML::Node());
     Rng rng(seed++);
     const auto result = searcher->search(task, rng, callbacks);
     queries += result.queries;

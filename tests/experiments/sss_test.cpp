@@ -119,9 +119,9 @@ struct Recorder : nas::algorithms::SearchCallbacks {
   }
 };
 
-nas::algorithms::SearchTask task_on(const nas::bench::SearchSpace& space, const nas::bench::Benchmark& benchmark,
+nas::algorithms::QueryTask task_on(const nas::bench::SearchSpace& space, const nas::bench::Benchmark& benchmark,
                                     Dataset dataset, std::int64_t queries) {
-  nas::algorithms::SearchTask task;
+  nas::algorithms::QueryTask task;
   task.space = &space;
   task.benchmark = &benchmark;
   task.dataset = dataset;

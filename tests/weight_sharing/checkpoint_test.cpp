@@ -50,12 +50,12 @@ TEST(CheckpointIdentity, ACheckpointWithoutIdentityIsRefusedBeforeAnyData) {
 
   SearcherRegistry registry;
   register_weight_sharing_searchers(registry);
-  SearchTask task = test::tiny_task("darts-v1", 0, path);
+  TrainingTask task = test::tiny_task("darts-v1", 0, path);
   task.environment.data_root = "/nonexistent";  // the checkpoint is checked before the data is read
   Rng rng(0);
   SearchCallbacks callbacks;
   try {
-    registry.create("darts-v1", test::tiny_config("darts-v1", 2))->search(task, rng, callbacks);
+    registry.create_training("darts-v1", test::tiny_config("darts-v1", 2))->search(task, rng, callbacks);
     ADD_FAILURE() << "resumed from a checkpoint without identity";
   } catch (const nas::Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot resume from checkpoint " + path + ": it carries no run identity"),

@@ -34,7 +34,7 @@ TEST(LibTorchErrors, BecomeOneErrorLineNamingTheStep) {
   settings.channels = 4;
   settings.cells_per_stage = 1;
   BrokenLabels searcher(settings);
-  const SearchTask task = test::tiny_task("darts-v1", 0);
+  const TrainingTask task = test::tiny_task("darts-v1", 0);
   Rng rng(0);
   SearchCallbacks callbacks;
   try {

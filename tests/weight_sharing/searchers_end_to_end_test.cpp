@@ -38,8 +38,8 @@ class WeightSharingEndToEnd : public ::testing::TestWithParam<std::string> {
 
   SearchResult run(const std::string& algorithm, int epochs, std::uint64_t seed, const std::string& checkpoint = "",
                    int stop_after = 0, const YAML::Node& extra = {}) {
-    auto searcher = registry_.create(algorithm, test::with(tiny_config(algorithm, epochs), extra));
-    const SearchTask task = test::tiny_task(algorithm, seed, checkpoint);
+    auto searcher = registry_.create_training(algorithm, test::with(tiny_config(algorithm, epochs), extra));
+    const TrainingTask task = test::tiny_task(algorithm, seed, checkpoint);
     Rng rng(seed);
     StopAfter callbacks(stop_after);
     return searcher->search(task, rng, callbacks);
@@ -133,10 +133,10 @@ TEST(WeightSharing, BadSettingsAndMissingData) {
   YAML::Node tau;
   tau["tau_min"] = 20.0;
   EXPECT_THROW(registry.create("gdas", tau), nas::Error);
-  const bench::Benchmark benchmark = bench::Benchmark::open_default(bench::Space::Topology);
   const auto space = bench::make_search_space(bench::Space::Topology);
-  auto searcher = registry.create("darts-v1", YAML::Node());
-  SearchTask task{space.get(), &benchmark, bench::Dataset::Cifar10, {}, 12, {}};
+  auto searcher = registry.create_training("darts-v1", YAML::Node());
+  TrainingTask task;
+  task.space = space.get();
   Rng rng(1);
   SearchCallbacks callbacks;
   EXPECT_THROW(searcher->search(task, rng, callbacks), nas::Error) << "no data root";
@@ -167,18 +167,17 @@ TEST(WeightSharing, EachSupernetSearchesOnlyItsSpace) {
   register_weight_sharing_searchers(registry);
   const auto tss = bench::make_search_space(bench::Space::Topology);
   const auto sss = bench::make_search_space(bench::Space::Size);
-  const bench::Benchmark tss_benchmark = bench::Benchmark::open_default(bench::Space::Topology);
-  const bench::Benchmark sss_benchmark = bench::Benchmark::open_default(bench::Space::Size);
   Rng rng(1);
   SearchCallbacks callbacks;
   for (const auto& [algorithm, size] : std::vector<std::pair<std::string, bool>>{{"tas", true}, {"fbnet-v2", true},
                                                                                  {"tunas", true}, {"gdas", false}}) {
     EXPECT_EQ(registry.searches(algorithm, bench::Space::Size), size) << algorithm;
     EXPECT_EQ(registry.searches(algorithm, bench::Space::Topology), !size) << algorithm;
-    SearchTask task{size ? tss.get() : sss.get(), size ? &tss_benchmark : &sss_benchmark, bench::Dataset::Cifar10, {}, 12, {}};
+    TrainingTask task;
+    task.space = size ? tss.get() : sss.get();
     task.environment.data_root = cifar10();
     try {
-      registry.create(algorithm, YAML::Node())->search(task, rng, callbacks);
+      registry.create_training(algorithm, YAML::Node())->search(task, rng, callbacks);
       ADD_FAILURE() << algorithm << " searched the wrong space";
     } catch (const nas::Error& e) {
       EXPECT_NE(std::string(e.what()).find(size ? "size space" : "topology space"), std::string::npos) << e.what();

@@ -56,17 +56,17 @@ inline YAML::Node with(YAML::Node config, const YAML::Node& extra) {
 /// A task for `algorithm` on CIFAR-10 of its space (shipped benchmarks), one LibTorch thread (ctest
 /// runs tests in parallel on 2 cores), checkpointing to `checkpoint` ("" = none) under a run
 /// identity naming the algorithm and seed.
-inline SearchTask tiny_task(const std::string& algorithm, std::uint64_t seed, const std::string& checkpoint = "") {
-  static const bench::Benchmark tss = bench::Benchmark::open_default(bench::Space::Topology);
-  static const bench::Benchmark sss = bench::Benchmark::open_default(bench::Space::Size);
+inline TrainingTask tiny_task(const std::string& algorithm, std::uint64_t seed, const std::string& checkpoint = "") {
   static const auto tss_space = bench::make_search_space(bench::Space::Topology);
   static const auto sss_space = bench::make_search_space(bench::Space::Size);
   const bool size = is_size_space(algorithm);
-  SearchTask task{size ? sss_space.get() : tss_space.get(), size ? &sss : &tss, bench::Dataset::Cifar10, {}, 12, {}};
+  TrainingTask task;
+  task.space = size ? sss_space.get() : tss_space.get();
+  task.dataset = bench::Dataset::Cifar10;
   task.environment.data_root = cifar10();
   task.environment.threads = 1;
-  task.environment.checkpoint_path = checkpoint;
-  task.environment.run_identity = {{"algorithm", algorithm}, {"seed", std::to_string(seed)}};
+  task.checkpoint.path = checkpoint;
+  task.checkpoint.identity = {{"algorithm", algorithm}, {"seed", std::to_string(seed)}};
   return task;
 }
 

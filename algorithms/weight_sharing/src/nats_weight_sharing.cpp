@@ -101,6 +101,10 @@ double SupernetSearcher::evaluate_arch(const bench::TssArch& arch, const superne
   return valid_top1([this](const torch::Tensor& images) { return net_->forward(images); }, valid, first, count);
 }
 
+int SupernetSearcher::scored_candidates(int candidates, int max_valid_batches) {
+  return max_valid_batches > 0 ? std::min(candidates, max_valid_batches) : candidates;
+}
+
 bench::TssArch SupernetSearcher::best_on_one_batch_each(const std::vector<bench::TssArch>& candidates,
                                                         const supernet::EvalBatchStream& valid) {
   bench::TssArch best = candidates.front();
@@ -270,7 +274,8 @@ StepStats Setn::train_step(const supernet::SearchBatch& batch, torch::Generator&
 
 ArchId Setn::derive(const supernet::EvalBatchStream& valid, int max_batches, bool, torch::Generator&,
                     double* valid_accuracy) {
-  return report(best_on_one_batch_each(most_probable(candidates_), valid), valid, max_batches, valid_accuracy);
+  const std::vector<bench::TssArch> candidates = most_probable(scored_candidates(candidates_, max_batches));
+  return report(best_on_one_batch_each(candidates, valid), valid, max_batches, valid_accuracy);
 }
 
 // ---- RSPS ---------------------------------------------------------------------------------------------
@@ -294,7 +299,7 @@ ArchId RandomWeightSharing::derive(const supernet::EvalBatchStream& valid, int m
   // random.sample(all cells, candidates): distinct cells, uniformly.
   const torch::Tensor order = torch::randperm(bench::kTssNumArchs, generator, torch::kLong);
   std::vector<bench::TssArch> candidates;
-  for (int i = 0; i < candidates_; ++i) {
+  for (int i = 0; i < scored_candidates(candidates_, max_batches); ++i) {
     candidates.push_back(bench::tss_arch_from_canonical_code(static_cast<std::uint32_t>(order[i].item<std::int64_t>())));
   }
   return report(best_on_one_batch_each(candidates, valid), valid, max_batches, valid_accuracy);
@@ -344,12 +349,13 @@ StepStats Enas::train_step(const supernet::SearchBatch& batch, torch::Generator&
   return stats;
 }
 
-void Enas::train_controller(const supernet::EvalBatchStream& valid, torch::Generator& generator) {
+void Enas::train_controller(const supernet::EvalBatchStream& valid, int max_samples, torch::Generator& generator) {
   const Activity activity(*this, "the controller training");
   controller_->train();
   net_->eval();
   c_optimizer_->zero_grad();
-  const int total = config_.controller_steps * config_.controller_samples_per_step;
+  const std::int64_t all = static_cast<std::int64_t>(config_.controller_steps) * config_.controller_samples_per_step;
+  const int total = static_cast<int>(max_samples > 0 ? std::min<std::int64_t>(all, max_samples) : all);
   double baseline_sum = 0;
   for (int step = 0; step < total; ++step) {
     ControllerSample sample = controller_->sample(generator);
@@ -369,7 +375,7 @@ void Enas::train_controller(const supernet::EvalBatchStream& valid, torch::Gener
     const torch::Tensor loss = -sample.log_prob * (reward - baseline) / config_.controller_samples_per_step;
     loss.backward();
     baseline_sum += baseline.item<double>();
-    if ((step + 1) % config_.controller_samples_per_step == 0) {
+    if ((step + 1) % config_.controller_samples_per_step == 0 || step + 1 == total) {
       if (config_.controller_grad_clip > 0) {
         torch::nn::utils::clip_grad_norm_(controller_->parameters(), config_.controller_grad_clip);
       }
@@ -383,12 +389,14 @@ void Enas::train_controller(const supernet::EvalBatchStream& valid, torch::Gener
 
 ArchId Enas::derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
                     double* valid_accuracy) {
-  if (!final) train_controller(valid, generator);
+  if (!final) train_controller(valid, max_batches, generator);
   std::vector<bench::TssArch> candidates;
   {
     torch::NoGradGuard no_grad;
     controller_->eval();
-    for (int i = 0; i < config_.candidates; ++i) candidates.push_back(controller_->sample(generator).arch);
+    for (int i = 0; i < scored_candidates(config_.candidates, max_batches); ++i) {
+      candidates.push_back(controller_->sample(generator).arch);
+    }
   }
   return report(best_on_one_batch_each(candidates, valid), valid, max_batches, valid_accuracy);
 }

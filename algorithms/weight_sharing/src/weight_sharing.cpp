@@ -173,7 +173,7 @@ std::string WeightSharingSearcher::activity_text() const {
   return epoch_ >= 0 ? what + " (epoch " + std::to_string(epoch_) + ")" : what;
 }
 
-SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
+SearchResult WeightSharingSearcher::search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks) {
   activity_.clear();
   epoch_ = -1;
   try {
@@ -184,12 +184,12 @@ SearchResult WeightSharingSearcher::search(const SearchTask& task, Rng& rng, Sea
   }
 }
 
-SearchResult WeightSharingSearcher::run_search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) {
-  if (task.space == nullptr || task.benchmark == nullptr) throw Error("search task without a space or benchmark");
+SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks) {
+  if (task.space == nullptr) throw Error("search task without a space");
   if (task.space->space() != searched_space()) {
-    throw Error(std::string("this weight-sharing searcher searches the ") +
-                (searched_space() == bench::Space::Topology ? "topology space (tss)" : "size space (sss)") +
-                ", not the " + std::string(bench::space_name(task.space->space())) + " space");
+    const bench::SpaceDefinition& searched = bench::space_definition(searched_space());
+    throw Error("this weight-sharing searcher searches the " + std::string(searched.name()) + " space (" +
+                std::string(searched.description()) + "), not the " + std::string(task.space->name()) + " space");
   }
   const auto started = std::chrono::steady_clock::now();
   const TrainingEnvironment& env = task.environment;
@@ -200,14 +200,15 @@ SearchResult WeightSharingSearcher::run_search(const SearchTask& task, Rng& rng,
   ctx.device = supernet::select_device(env.device);
 
   // Everything about the checkpoint that can fail is checked before the data is loaded.
-  const bool checkpointing = !env.checkpoint_path.empty();
+  const Checkpointing& checkpoint = task.checkpoint;
+  const bool checkpointing = checkpoint.enabled();
   std::optional<torch::serialize::InputArchive> resume;
   if (checkpointing) {
-    if (env.run_identity.empty()) throw std::invalid_argument("a checkpointed search needs TrainingEnvironment::run_identity");
-    require_writable_location(env.checkpoint_path, "checkpoint");
-    if (std::filesystem::exists(env.checkpoint_path)) {
+    if (checkpoint.identity.empty()) throw std::invalid_argument("a checkpointed search needs Checkpointing::identity");
+    require_writable_location(checkpoint.path, "checkpoint");
+    if (std::filesystem::exists(checkpoint.path)) {
       const Activity reading(*this, "reading the checkpoint");
-      resume = read_checkpoint(env.checkpoint_path, env.run_identity, ctx.device);
+      resume = read_checkpoint(checkpoint.path, checkpoint.identity, ctx.device);
     }
   }
 
@@ -237,7 +238,7 @@ SearchResult WeightSharingSearcher::run_search(const SearchTask& task, Rng& rng,
       first_epoch = static_cast<int>(epoch.item<std::int64_t>());
       load(*resume);
     } catch (const c10::Error& e) {
-      throw Error("cannot resume from checkpoint " + env.checkpoint_path + ": its state does not fit this search (" +
+      throw Error("cannot resume from checkpoint " + checkpoint.path + ": its state does not fit this search (" +
                   first_line(e.what_without_backtrace()) + ")");
     }
     result.notes.push_back("resumed from the checkpoint at the end of epoch " + std::to_string(first_epoch));
@@ -274,7 +275,9 @@ SearchResult WeightSharingSearcher::run_search(const SearchTask& task, Rng& rng,
     torch::Generator derive_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kDeriveStream));
     {
       const Activity deriving(*this, "the epoch-end evaluation");
+      const std::int64_t served_before = valid.batches_served();
       record.derived_arch = derive(valid, settings_.max_valid_batches, false, derive_generator, &record.valid_accuracy);
+      record.valid_batches = valid.batches_served() - served_before;
     }
     record.tau = tau();
     record.arch_probabilities = arch_probabilities();
@@ -284,7 +287,7 @@ SearchResult WeightSharingSearcher::run_search(const SearchTask& task, Rng& rng,
       torch::serialize::OutputArchive archive;
       archive.write("epoch", torch::tensor(static_cast<std::int64_t>(epoch + 1)));
       save(archive);
-      write_checkpoint(env.checkpoint_path, env.run_identity, archive);  // atomic: a kill never leaves half a checkpoint
+      write_checkpoint(checkpoint.path, checkpoint.identity, archive);  // atomic: a kill never leaves half a checkpoint
     }
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
     result.epochs.push_back(record);

@@ -18,7 +18,7 @@ class RandomSearch final : public QuerySearcher {
   explicit RandomSearch(Config) {}
 
  protected:
-  void start(const SearchTask& task, Rng&, std::vector<std::string>&) override { space_ = task.space; }
+  void start(const QueryTask& task, Rng&, std::vector<std::string>&) override { space_ = task.space; }
   Proposal ask(Rng& rng) override { return {space_->sample(rng), -1}; }
   void tell(const Proposal&, const Evaluation&) override {}
 
@@ -39,7 +39,7 @@ class RegularizedEvolution final : public QuerySearcher {
   explicit RegularizedEvolution(Config config);
 
  protected:
-  void start(const SearchTask& task, Rng& rng, std::vector<std::string>& notes) override;
+  void start(const QueryTask& task, Rng& rng, std::vector<std::string>& notes) override;
   Proposal ask(Rng& rng) override;
   void tell(const Proposal& proposal, const Evaluation& evaluation) override;
 
@@ -72,7 +72,7 @@ class Reinforce final : public QuerySearcher {
   std::vector<double> probabilities(int decision) const;
 
  protected:
-  void start(const SearchTask& task, Rng& rng, std::vector<std::string>& notes) override;
+  void start(const QueryTask& task, Rng& rng, std::vector<std::string>& notes) override;
   Proposal ask(Rng& rng) override;
   void tell(const Proposal& proposal, const Evaluation& evaluation) override;
 

@@ -156,7 +156,7 @@ class Bohb : public QuerySearcher {
   ArchId propose(Rng& rng) const;
 
  protected:
-  void start(const SearchTask& task, Rng& rng, std::vector<std::string>& notes) override;
+  void start(const QueryTask& task, Rng& rng, std::vector<std::string>& notes) override;
   Proposal ask(Rng& rng) override;
   void tell(const Proposal& proposal, const Evaluation& evaluation) override;
 
@@ -174,7 +174,7 @@ class Bohb : public QuerySearcher {
     double loss;
   };
 
-  void choose_budgets(const SearchTask& task, std::vector<std::string>& notes);
+  void choose_budgets(const QueryTask& task, std::vector<std::string>& notes);
   void begin_iteration();
   void finish_stage();
   void refit(std::size_t budget_index);

@@ -3,7 +3,8 @@
 //   SearcherRegistry registry;
 //   register_builtin_searchers(registry);          // explicit: no static-initialisation order issues
 //   load_plugin("libmy_searcher.so", registry);    // plugin.h
-//   auto searcher = registry.create("rea", config_yaml);
+//   auto rea = registry.create_query("rea", config_yaml);          // a QuerySearcher
+//   auto gdas = registry.create_training("gdas", config_yaml);    // a TrainingSearcher
 //
 // A searcher type provides `struct Config`, `static void describe(ConfigBinder<Config>&)` and a
 // constructor from its Config; `make_searcher_entry<T>(name, description)` builds its entry.
@@ -37,6 +38,11 @@ struct SearcherEntry {
   std::function<YAML::Node(const YAML::Node& config)> resolve;
 };
 
+/// `searcher` (built by the entry `name`) as its family's base class; a searcher of the other
+/// family is a nas::Error naming it and its family.
+std::unique_ptr<QuerySearcher> as_query_searcher(std::unique_ptr<Searcher> searcher, const std::string& name);
+std::unique_ptr<TrainingSearcher> as_training_searcher(std::unique_ptr<Searcher> searcher, const std::string& name);
+
 /// A searcher chosen and configured once, where the user names it (the command line, an
 /// experiment file): its registry entry and its complete, validated config. Everything downstream
 /// takes this instead of a name to look up and a config to parse again.
@@ -47,6 +53,9 @@ struct ResolvedSearcher {
   const std::string& name() const { return entry->name; }
   SearcherFamily family() const { return entry->family; }
   std::unique_ptr<Searcher> create() const { return entry->create(config); }
+  /// The searcher as its family's base (nas::Error for the other family).
+  std::unique_ptr<QuerySearcher> create_query() const { return as_query_searcher(create(), name()); }
+  std::unique_ptr<TrainingSearcher> create_training() const { return as_training_searcher(create(), name()); }
 };
 
 /// Every space of this build (the default of a query-based searcher's entry: its SearchSpace is
@@ -93,6 +102,13 @@ class SearcherRegistry {
   bool contains(const std::string& name) const { return entries_.count(name) != 0; }
   std::unique_ptr<Searcher> create(const std::string& name, const YAML::Node& config) const {
     return get(name).create(config);
+  }
+  /// create() as the family's base class: nas::Error if `name` is a searcher of the other family.
+  std::unique_ptr<QuerySearcher> create_query(const std::string& name, const YAML::Node& config) const {
+    return as_query_searcher(create(name, config), name);
+  }
+  std::unique_ptr<TrainingSearcher> create_training(const std::string& name, const YAML::Node& config) const {
+    return as_training_searcher(create(name, config), name);
   }
   /// The entry of `name` with its config resolved from `overrides`: the one place a searcher name
   /// and its settings are turned into what runs. Throws nas::Error for an unknown name or a bad config.

@@ -1,15 +1,17 @@
 // nas::algorithms::Searcher: the one interface every search algorithm implements.
 //
-// A searcher receives a SearchTask (the space, the benchmark that scores and times architectures,
-// the dataset, the budget), an Rng seeded by the caller (no global randomness anywhere) and
-// callbacks, and returns a SearchResult: the architecture it settles on, what the search cost, and
-// its trajectory (the incumbent after every evaluation). Searchers do no I/O; logging, progress,
-// checkpoints and early stopping go through SearchCallbacks.
+// A searcher receives its family's task (query-based: the benchmark that scores and times
+// architectures, the dataset, the budget; weight-sharing: the space, the dataset's images, the
+// device, threads and checkpointing), an Rng seeded by the caller (no global randomness anywhere)
+// and callbacks, and returns a SearchResult: the architecture it settles on, what the search cost, and
+// its trajectory (the incumbent after every evaluation). Logging, progress and early stopping go
+// through SearchCallbacks; only weight-sharing searchers touch files (their checkpoints).
 //
 // Two families share the interface:
 //   - query-based searchers derive from QuerySearcher and implement ask/tell: the base class runs
 //     the loop of simulated train-and-evaluate calls against the benchmark until the budget is spent;
-//   - weight-sharing searchers (supernet training) implement search() with their own step loop.
+//   - weight-sharing searchers (supernet training) derive from TrainingSearcher and implement
+//     search() with their own step loop.
 #pragma once
 
 #include <cstdint>
@@ -48,28 +50,42 @@ inline constexpr std::int64_t kMaxEvaluations = 1'000'000;
 /// limit, every value is finite and non-negative, and within kMaxBudgetSeconds / kMaxBudgetQueries.
 void check_budget(const Budget& budget, const std::string& where);
 
-/// Where a weight-sharing search trains (ignored by query-based searchers).
+/// Where a weight-sharing search trains.
 struct TrainingEnvironment {
   std::string data_root;        ///< folder of the image data set (--data or NAS_DATA)
   std::string device = "cpu";   ///< cpu, cuda, cuda:N
   int threads = 0;              ///< LibTorch CPU threads (0: all cores)
-  std::string checkpoint_path;  ///< where to checkpoint at epoch ends and resume from ("" = none)
+};
+
+/// Where a weight-sharing search checkpoints, and which run its checkpoints belong to.
+struct Checkpointing {
+  std::string path;  ///< checkpoint at every epoch end and resume from here ("" = none)
   /// What identifies the run, as (field, value) pairs in a fixed order: algorithm, space, dataset,
   /// seed, the resolved searcher config, device, torch threads, nas version. A checkpoint carries
   /// it, and resuming from a checkpoint of another identity is an error naming the first field
   /// that differs.
-  std::vector<std::pair<std::string, std::string>> run_identity;
+  std::vector<std::pair<std::string, std::string>> identity;
+  bool enabled() const { return !path.empty(); }
 };
 
-/// What to search.
-struct SearchTask {
+/// What a query-based search gets: the benchmark that scores and times architectures (its space
+/// is benchmark->search_space(), also given as `space`), the dataset and the budget. The search
+/// signal, its schedule and the budget's unit are the space's facts (SpaceDefinition).
+struct QueryTask {
   const bench::SearchSpace* space = nullptr;
   const bench::Benchmark* benchmark = nullptr;
   bench::Dataset dataset = bench::Dataset::Cifar10;
   Budget budget;
-  /// The schedule whose validation accuracy a search sees (NATS-Bench's proxy: hp 12).
-  int search_hp = 12;
+};
+
+/// What a weight-sharing search gets: the space it searches (its supernet is built for it), the
+/// dataset whose images it trains on, where it trains and where it checkpoints. It needs no
+/// benchmark: the architecture it derives is looked up by the caller.
+struct TrainingTask {
+  const bench::SearchSpace* space = nullptr;
+  bench::Dataset dataset = bench::Dataset::Cifar10;
   TrainingEnvironment environment;
+  Checkpointing checkpoint;
 };
 
 /// One simulated evaluation made by a query-based searcher.
@@ -95,6 +111,9 @@ struct EpochRecord {
   double train_loss = 0, train_accuracy = 0;  ///< weight step, mean over the epoch
   double arch_loss = 0, arch_accuracy = 0;    ///< architecture step (0 when the method has none)
   double valid_accuracy = 0;                  ///< of the current derived arch / supernet on the valid set
+  /// Valid-split batches the epoch-end work read (the evaluation, candidate scoring, ENAS's
+  /// controller training): what max_valid_batches bounds.
+  std::int64_t valid_batches = 0;
   ArchId derived_arch = 0;
   double tau = 0;                             ///< Gumbel temperature (GDAS), else 0
   double seconds = 0;                         ///< wall time of the epoch
@@ -133,15 +152,20 @@ std::string_view family_name(SearcherFamily family);
 /// The family of a name as family_name writes it; throws nas::Error otherwise.
 SearcherFamily parse_family(std::string_view name);
 
+/// Every searcher. A searcher derives from one of the two family bases below, whose search() takes
+/// what that family needs; the registry entry knows which (SearcherEntry::family).
 class Searcher {
  public:
   virtual ~Searcher() = default;
-  /// Runs one whole search. Throws nas::Error if the task is unusable (e.g. no budget).
-  virtual SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) = 0;
 };
 
 /// Base of the searchers that train weights on real data (supernets): the weight-sharing family.
-class TrainingSearcher : public Searcher {};
+class TrainingSearcher : public Searcher {
+ public:
+  /// Runs one whole search. Throws nas::Error if the task is unusable (no data, a bad device, a
+  /// checkpoint of another run).
+  virtual SearchResult search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks) = 0;
+};
 
 /// Throws nas::Error unless `benchmark` can serve a query-based search on `dataset`: a search may
 /// propose any arch of the space, so every one needs its search signal (the space's search_signal at
@@ -168,11 +192,13 @@ class QuerySearcher : public Searcher {
     int epoch = -1;  ///< epoch of the search schedule to read; -1 = the last
   };
 
-  SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
+  /// Runs one whole search. Throws nas::Error if the task is unusable (no budget, a benchmark that
+  /// cannot serve the search).
+  SearchResult search(const QueryTask& task, Rng& rng, SearchCallbacks& callbacks);
 
  protected:
   /// Resets the searcher's state for a new search; may add notes for the result.
-  virtual void start(const SearchTask& task, Rng& rng, std::vector<std::string>& notes) = 0;
+  virtual void start(const QueryTask& task, Rng& rng, std::vector<std::string>& notes) = 0;
   virtual Proposal ask(Rng& rng) = 0;
   virtual void tell(const Proposal& proposal, const Evaluation& evaluation) = 0;
 };

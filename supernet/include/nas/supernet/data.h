@@ -128,6 +128,8 @@ class EvalBatchStream {
   std::int64_t num_batches() const;
   /// Batch k (images float normalized, labels int64); cycles when k >= num_batches().
   std::pair<torch::Tensor, torch::Tensor> batch(std::int64_t k) const;
+  /// How many batches batch() has served so far: what an evaluation cost, in forward passes.
+  std::int64_t batches_served() const { return served_; }
 
  private:
   const LabeledImages* pool_;
@@ -135,6 +137,7 @@ class EvalBatchStream {
   Normalization norm_;
   int batch_size_;
   torch::Device device_;
+  mutable std::int64_t served_ = 0;  // a count of calls, not state: batch() stays logically const
 };
 
 }  // namespace nas::supernet

@@ -4,7 +4,7 @@
 // A checkpoint holds a search's whole state, so resuming from the wrong one silently reports
 // another run's result: a darts-v1 checkpoint fits gdas's supernet tensor for tensor, and a seed-0
 // checkpoint fits a seed-5 run. Every checkpoint therefore carries the run identity of its search
-// (TrainingEnvironment::run_identity: algorithm, space, dataset, seed, resolved config, device,
+// (Checkpointing::identity: algorithm, space, dataset, seed, resolved config, device,
 // torch threads, nas version), and reading one compares that identity with the resuming run's
 // before any of its state is used.
 #pragma once
@@ -17,7 +17,7 @@
 
 namespace nas::algorithms {
 
-/// (field, value) pairs in a fixed order, as TrainingEnvironment::run_identity.
+/// (field, value) pairs in a fixed order, as Checkpointing::identity.
 using RunIdentity = std::vector<std::pair<std::string, std::string>>;
 
 /// How the identity of a checkpoint differs from a run's, in words, or "" when they are equal:

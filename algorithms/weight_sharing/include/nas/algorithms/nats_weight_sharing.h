@@ -8,7 +8,11 @@
 //              best on one valid batch each among the 100 most probable cells
 //   random-ws  RSPS: every cell samples its own ops per step; final cell: best of 100 random cells
 //   enas       weight step on cells sampled from an LSTM controller, which is trained with
-//              REINFORCE after each epoch; final cell: best of 100 controller samples
+//              REINFORCE after each epoch (50 updates of 20 samples); final cell: best of 100
+//              controller samples
+//
+// max_valid_batches N > 0 (quick runs) bounds the candidate scoring of the last three to N
+// candidates and ENAS's controller training to N samples per epoch, one valid batch each.
 //
 // All derive an arch of the benchmark, so the result is looked up like a query-based search's.
 #pragma once
@@ -92,6 +96,8 @@ class SupernetSearcher : public WeightSharingSearcher {
   /// Top-1 (percent) of a fixed cell on valid batches [first, first + count) (count 0: all).
   double evaluate_arch(const bench::TssArch& arch, const supernet::EvalBatchStream& valid, std::int64_t first,
                        std::int64_t count);
+  /// How many candidates derive() scores: `candidates`, at most `max_valid_batches` when that is set.
+  static int scored_candidates(int candidates, int max_valid_batches);
   /// The best of `candidates` by accuracy on one valid batch each (batch i for candidate i, cycling).
   bench::TssArch best_on_one_batch_each(const std::vector<bench::TssArch>& candidates,
                                         const supernet::EvalBatchStream& valid);
@@ -204,8 +210,10 @@ class Enas final : public SupernetSearcher {
   std::vector<std::vector<double>> arch_probabilities() const override { return {}; }
 
  private:
-  /// REINFORCE on the controller (reference train_controller); returns the epoch's mean baseline.
-  void train_controller(const supernet::EvalBatchStream& valid, torch::Generator& generator);
+  /// REINFORCE on the controller (reference train_controller): controller_steps updates of
+  /// controller_samples_per_step samples, at most `max_samples` samples in all (0: no limit; a
+  /// last partial group is still an update). Sets the baseline for the next epoch.
+  void train_controller(const supernet::EvalBatchStream& valid, int max_samples, torch::Generator& generator);
 
   Config config_;
   EnasController controller_{nullptr};

@@ -45,7 +45,10 @@ struct WeightSharingSettings {
   int batch_size = 64;
   int valid_batch_size = 512;
   int max_batches_per_epoch = 0;  ///< 0: whole epochs; N: stop each epoch after N batches (quick runs)
-  int max_valid_batches = 0;      ///< 0: the whole valid set for the end-of-epoch evaluation
+  /// 0: no limit. N: every pass over the valid split reads at most N batches: the epoch-end
+  /// evaluation, candidate scoring (SETN, RSPS, ENAS score at most N candidates, one batch each)
+  /// and ENAS's controller training (at most N samples per epoch). Quick runs.
+  int max_valid_batches = 0;
   double w_lr = 0.025;
   double w_lr_min = 0.001;
   double w_momentum = 0.9;
@@ -179,7 +182,7 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
 ///   - checks, before it loads any data, that a checkpoint can be written where asked (folder
 ///     exists and is writable, the path is no directory, FIFO or device), and, when one exists
 ///     there, that it is a regular file written by the same run: the checkpoint carries the task's
-///     TrainingEnvironment::run_identity, and resuming from one of another identity (or one without
+///     Checkpointing::identity, and resuming from one of another identity (or one without
 ///     identity, written by an older nas) is a nas::Error naming the file and the first difference;
 ///   - checks that batch_size fits the training split and valid_batch_size the valid split;
 ///   - writes checkpoints atomically (no temporary file is left behind when writing fails);
@@ -188,13 +191,13 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
 class WeightSharingSearcher : public TrainingSearcher {
  public:
   explicit WeightSharingSearcher(const WeightSharingSettings& settings) : settings_(settings) {}
-  SearchResult search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks) final;
+  SearchResult search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks) final;
 
  protected:
   /// The space the supernet is built for; search() refuses a task of another space.
   virtual bench::Space searched_space() const = 0;
   struct Context {
-    const SearchTask* task = nullptr;
+    const TrainingTask* task = nullptr;
     torch::Device device = torch::kCPU;
     const supernet::SearchData* data = nullptr;
     int num_classes = 0;
@@ -208,7 +211,8 @@ class WeightSharingSearcher : public TrainingSearcher {
   /// One step: weight update on batch.train_*, architecture update on batch.arch_*.
   virtual StepStats train_step(const supernet::SearchBatch& batch, torch::Generator& generator) = 0;
   /// After each epoch (or once more at the end with final = true): the architecture the method
-  /// derives now and its validation accuracy (percent) on `valid` (test transform).
+  /// derives now and its validation accuracy (percent) on `valid` (test transform). Every pass
+  /// it makes over `valid` reads at most `max_batches` batches (0: no limit).
   virtual ArchId derive(const supernet::EvalBatchStream& valid, int max_batches, bool final, torch::Generator& generator,
                         double* valid_accuracy) = 0;
   /// The method's state beyond the epoch counter, for checkpoints.
@@ -237,7 +241,7 @@ class WeightSharingSearcher : public TrainingSearcher {
   };
 
  private:
-  SearchResult run_search(const SearchTask& task, Rng& rng, SearchCallbacks& callbacks);
+  SearchResult run_search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks);
   /// "the weight step (epoch 3)": the current activity and where in the search it is.
   std::string activity_text() const;
 
