@@ -37,6 +37,29 @@ char* append_sorted_hex(char* out, Digest* digests, std::size_t count) {
   return out;
 }
 
+// Step 1's digests for every (out-degree, in-degree, label) a cell can have, computed once: they
+// are 7 of the up to 57 digests of every hash.
+class VertexDigests {
+ public:
+  VertexDigests() {
+    Md5 md5;
+    char text[32];
+    for (int out = 0; out < kNb101MaxVertices; ++out) {
+      for (int in = 0; in < kNb101MaxVertices; ++in) {
+        for (int label = kMinLabel; label <= kMaxLabel; ++label) {
+          const int length = std::snprintf(text, sizeof text, "(%d, %d, %d)", out, in, label);
+          table_[out][in][label - kMinLabel] = md5.digest(text, static_cast<std::size_t>(length));
+        }
+      }
+    }
+  }
+  const Digest& of(int out, int in, int label) const { return table_[out][in][label - kMinLabel]; }
+
+ private:
+  static constexpr int kMinLabel = -2, kMaxLabel = kNb101NumInteriorOps - 1;
+  Digest table_[kNb101MaxVertices][kNb101MaxVertices][kMaxLabel - kMinLabel + 1];
+};
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -71,6 +94,7 @@ std::size_t Nb101HashHasher::operator()(const Nb101Hash& hash) const {
 }
 
 Nb101Hash nb101_hash(const Nb101Spec& spec) {
+  static const VertexDigests vertex_digests;
   thread_local Md5 md5;
   constexpr int kMax = kNb101MaxVertices;
   const int n = spec.num_vertices();
@@ -87,10 +111,7 @@ Nb101Hash nb101_hash(const Nb101Spec& spec) {
   // 7 quoted hashes with ", " between them: both well under 512 bytes.
   char text[512];
   Digest h[kMax], next[kMax];
-  for (int v = 0; v < n; ++v) {
-    const int length = std::snprintf(text, sizeof text, "(%d, %d, %d)", out_degree[v], in_degree[v], nb101_op_label(spec.op(v)));
-    h[v] = md5.digest(text, static_cast<std::size_t>(length));
-  }
+  for (int v = 0; v < n; ++v) h[v] = vertex_digests.of(out_degree[v], in_degree[v], nb101_op_label(spec.op(v)));
   for (int round = 0; round < n; ++round) {
     for (int v = 0; v < n; ++v) {
       Digest neighbours[kMax];
