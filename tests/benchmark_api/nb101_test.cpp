@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -259,6 +260,46 @@ TEST(Nb101Hash, IgnoresTheNumberingOfInnerVertices) {
   // The same cell with vertices 1 and 2 swapped.
   EXPECT_EQ(nb101_hash(spec_of("in,c3,c1,out:0-1,0-2,1-3,2-3")), nb101_hash(spec_of("in,c1,c3,out:0-1,0-2,1-3,2-3")));
   EXPECT_NE(nb101_hash(spec_of("in,c3,c1,out:0-1,0-2,1-3,2-3")), nb101_hash(spec_of("in,c3,c3,out:0-1,0-2,1-3,2-3")));
+}
+
+// Random 7-vertex graphs (most need pruning, many are invalid): a valid one keeps its hash under
+// every renumbering of its inner vertices that keeps the edges pointing forward, and every graph
+// survives its text and JSON forms unchanged.
+TEST(Nb101Hash, RandomGraphsKeepTheirHashWhenRenumbered) {
+  std::mt19937 random(101);
+  const Nb101Op inner_ops[] = {Nb101Op::Conv3x3, Nb101Op::Conv1x1, Nb101Op::MaxPool3x3};
+  int valid = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    Nb101Graph graph{std::vector<std::vector<int>>(7, std::vector<int>(7, 0)), {Nb101Op::Input}};
+    for (int v = 1; v < 6; ++v) graph.ops.push_back(inner_ops[random() % 3]);
+    graph.ops.push_back(Nb101Op::Output);
+    for (int y = 1; y < 7; ++y) {
+      for (int x = 0; x < y; ++x) graph.matrix[x][y] = random() % 3 == 0 ? 1 : 0;
+    }
+    ASSERT_EQ(parse_nb101_text(format_nb101_text(graph)), graph);
+    ASSERT_EQ(parse_nb101_json(format_nb101_json(graph)), graph);
+    const std::optional<Nb101Spec> spec = Nb101Spec::try_from_graph(graph);
+    if (!spec) continue;
+    ++valid;
+    const Nb101Graph pruned = spec->to_graph();
+    const std::size_t n = pruned.ops.size();
+    std::vector<std::size_t> order(n);
+    for (std::size_t v = 0; v < n; ++v) order[v] = v;
+    while (std::next_permutation(order.begin() + 1, order.end() - 1)) {
+      Nb101Graph renumbered{std::vector<std::vector<int>>(n, std::vector<int>(n, 0)), pruned.ops};
+      bool forward = true;
+      for (std::size_t x = 0; x < n; ++x) {
+        renumbered.ops[order[x]] = pruned.ops[x];
+        for (std::size_t y = 0; y < n; ++y) {
+          if (pruned.matrix[x][y] == 0) continue;
+          forward = forward && order[x] < order[y];
+          if (forward) renumbered.matrix[order[x]][order[y]] = 1;
+        }
+      }
+      if (forward) ASSERT_EQ(nb101_hash(Nb101Spec::from_graph(renumbered)), nb101_hash(*spec)) << format_nb101_text(*spec);
+    }
+  }
+  EXPECT_GT(valid, 100);  // the draw covers valid cells, not only refusals
 }
 
 TEST(Nb101Hash, HexFormsAndOrder) {

@@ -94,7 +94,7 @@ class Nb101Spec {
   std::uint32_t edge_mask() const { return edges_; }
   bool has_edge(int from, int to) const { return from < to && (edges_ >> nb101_edge_bit(from, to) & 1U) != 0; }
   Nb101Op op(int vertex) const;
-  /// The unpruned form: the matrix and ops again (from_graph(to_graph()) == *this).
+  /// As a matrix and ops (already pruned, so from_graph(to_graph()) == *this).
   Nb101Graph to_graph() const;
 
   friend bool operator==(const Nb101Spec& a, const Nb101Spec& b) {
