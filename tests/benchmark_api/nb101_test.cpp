@@ -296,7 +296,9 @@ TEST(Nb101Hash, RandomGraphsKeepTheirHashWhenRenumbered) {
           if (forward) renumbered.matrix[order[x]][order[y]] = 1;
         }
       }
-      if (forward) ASSERT_EQ(nb101_hash(Nb101Spec::from_graph(renumbered)), nb101_hash(*spec)) << format_nb101_text(*spec);
+      if (forward) {
+        ASSERT_EQ(nb101_hash(Nb101Spec::from_graph(renumbered)), nb101_hash(*spec)) << format_nb101_text(*spec);
+      }
     }
   }
   EXPECT_GT(valid, 100);  // the draw covers valid cells, not only refusals
