@@ -54,6 +54,19 @@ void SpaceDefinition::require_dataset(Dataset dataset) const {
               keys + ")");
 }
 
+Dataset SpaceDefinition::choose_dataset(std::string_view named) const {
+  if (!named.empty()) {
+    const Dataset dataset = parse_dataset(named);
+    require_dataset(dataset);
+    return dataset;
+  }
+  const std::vector<Dataset> keys = datasets();
+  if (keys.size() == 1) return keys.front();
+  std::string listed;
+  for (Dataset d : keys) listed += (listed.empty() ? "" : ", ") + std::string(dataset_name(d));
+  throw Error("--dataset is required on the " + std::string(name()) + " space (it has " + listed + ")");
+}
+
 void SpaceDefinition::require_index(std::int64_t arch, std::string_view what) const {
   if (arch >= 0 && arch < static_cast<std::int64_t>(num_archs())) return;
   throw Error(std::string(what) + " " + std::to_string(arch) + " is out of range for the " + std::string(name()) +

@@ -35,7 +35,8 @@ struct QueryOptions {
 
 void add_query_options(CLI::App& cmd, QueryOptions& o) {
   add_text_option(cmd, "--space", o.space, "Search space: " + bench::space_names())->capture_default_str();
-  add_text_option(cmd, "--dataset", o.dataset, "A dataset key of the space (nas list shows them)")->required();
+  add_text_option(cmd, "--dataset", o.dataset,
+                  "A dataset key of the space (nas list shows them; default: the space's only one)");
   add_integer_option(cmd, "--hp", o.hp,
                      "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; macro has none; default: the final one)",
                      1, 1000);
@@ -52,8 +53,7 @@ struct Query {
 Query open_query(const QueryOptions& o) {
   const bench::Space space = bench::parse_space(o.space);
   Benchmark benchmark = o.bench_file.empty() ? Benchmark::open_default(space) : Benchmark::open(o.bench_file, space);
-  const Dataset dataset = bench::parse_dataset(o.dataset);
-  benchmark.definition().require_dataset(dataset);
+  const Dataset dataset = benchmark.definition().choose_dataset(o.dataset);
   const int hp = benchmark.definition().resolve_hp(o.hp);
   return {std::move(benchmark), dataset, hp};
 }
@@ -205,7 +205,7 @@ void add_best(CLI::App& bench_cmd) {
     row["arch"] = q.benchmark.arch_string(best.index);
     row["value"] = best.value;
     row["metric"] = o->metric;
-    row["dataset"] = o->dataset;
+    row["dataset"] = std::string(bench::dataset_name(q.dataset));
     row["hp"] = q.benchmark.definition().fidelities().empty() ? Json(nullptr) : Json(q.hp);
     if (o->json) {
       std::cout << row.dump() << "\n";

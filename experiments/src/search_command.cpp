@@ -40,7 +40,8 @@ void add_search_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("search", "Run a searcher on a benchmark (one run, or --runs N seeded runs)");
   add_text_option(*cmd, "--algo", o->algo, "Searcher name (nas list shows them)")->required();
   add_text_option(*cmd, "--space", o->space, "Search space: " + bench::space_names())->capture_default_str();
-  add_text_option(*cmd, "--dataset", o->dataset, "cifar10, cifar100 or ImageNet16-120")->required();
+  add_text_option(*cmd, "--dataset", o->dataset,
+                  "A dataset key of the space (nas list shows them; default: the space's only one)");
   add_integer_option(*cmd, "--seed", o->seed, "Seed of the run (runs use seed, seed+1, ...)", 0, INT64_MAX)->capture_default_str();
   auto* seconds = add_number_option(*cmd, "--budget-seconds", o->budget_seconds,
                                     "Budget in simulated seconds (default: NATS-Bench's; at most " +
@@ -65,7 +66,7 @@ void add_search_command(CLI::App& app) {
   cmd->callback([o] {
     const auto started = std::chrono::steady_clock::now();
     const bench::Space space_id = bench::parse_space(o->space);
-    const bench::Dataset dataset = bench::parse_dataset(o->dataset);
+    const bench::Dataset dataset = bench::space_definition(space_id).choose_dataset(o->dataset);
     const algorithms::SearcherRegistry registry = experiments::make_registry_for(o->algo, o->plugins);
     const algorithms::SearcherEntry& entry = registry.get(o->algo);  // fails early on an unknown name
     const bool weight_sharing = entry.family == algorithms::SearcherFamily::WeightSharing;
@@ -114,7 +115,7 @@ void add_search_command(CLI::App& app) {
     Json out;
     out["algo"] = o->algo;
     out["space"] = std::string(bench::space_name(space_id));
-    out["dataset"] = o->dataset;
+    out["dataset"] = std::string(bench::dataset_name(dataset));
     if (o->runs == 1) {
       const auto& r = outcomes[0];
       out["seed"] = r.seed;

@@ -183,7 +183,20 @@ TEST_P(SpaceSuite, BadInputForTheSpaceGivesOneErrorLine) {
   }
 }
 
+TEST_P(SpaceSuite, TheDatasetKeyDefaultsOnlyWhereTheSpaceHasOne) {
+  const SpaceCase& c = GetParam();
+  if (c.datasets.size() == 1) {
+    const auto named = json_of(nas("bench info --dataset " + c.datasets.front() + " --index 0 --json" + where()));
+    EXPECT_EQ(json_of(nas("bench info --index 0 --json" + where())), named);
+    const auto searched = json_of(nas("search --algo rea --seed 1 --json" + where()));
+    EXPECT_EQ(searched["dataset"], c.datasets.front());
+  } else {
+    expect_clean_error("bench info --index 0" + where(), "--dataset is required on the " + c.space + " space (it has ");
+    expect_clean_error("search --algo rea" + where(), "--dataset is required on the " + c.space + " space");
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(EverySpace, SpaceSuite, ::testing::ValuesIn(space_cases()),
-                         [](const ::testing::TestParamInfo<SpaceCase>& info) { return info.param.space; });
+                         [](const ::testing::TestParamInfo<SpaceCase>& param) { return param.param.space; });
 
 }  // namespace

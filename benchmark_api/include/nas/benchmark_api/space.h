@@ -125,6 +125,9 @@ class SpaceDefinition {
   bool has_dataset(Dataset dataset) const;
   /// Throws nas::Error unless the space has the dataset key (naming the ones it has).
   void require_dataset(Dataset dataset) const;
+  /// The dataset key a user named (by name; checked with require_dataset), or, when none is named
+  /// (""), the space's only one; a space of several needs one named (nas::Error listing them).
+  Dataset choose_dataset(std::string_view named) const;
   /// Throws nas::Error unless `arch` < num_archs() (naming the range).
   void require_index(std::int64_t arch, std::string_view what = "arch index") const;
   /// The store hp of a user's schedule: nullopt means final_hp(); a value must be one of
