@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 #include <thread>
 #include <variant>
 
@@ -33,12 +34,35 @@ struct QueryOptions {
   std::optional<int> hp;  // unset: the space's final fidelity
 };
 
+/// "tss: |op~0|+..., sss: C0:C1:C2:C3:C4, ...": how each space writes an arch, from the space table.
+std::string arch_syntaxes() {
+  std::string out;
+  for (const bench::SpaceDefinition* space : bench::all_spaces()) {
+    out += (out.empty() ? "" : ", ") + std::string(space->name()) + ": " + std::string(space->arch_syntax());
+  }
+  return out;
+}
+
+/// "tss: 12 or 200, sss: 1, 12 or 90, macro: none": each space's schedules, from the space table.
+std::string fidelity_choices() {
+  std::string out;
+  for (const bench::SpaceDefinition* space : bench::all_spaces()) {
+    const std::vector<int> hps = space->fidelities();
+    std::string listed;
+    for (std::size_t i = 0; i < hps.size(); ++i) {
+      listed += (i == 0 ? "" : i + 1 == hps.size() ? " or " : ", ") + std::to_string(hps[i]);
+    }
+    out += (out.empty() ? "" : "; ") + std::string(space->name()) + ": " + (hps.empty() ? "none" : listed);
+  }
+  return out;
+}
+
 void add_query_options(CLI::App& cmd, QueryOptions& o) {
   add_text_option(cmd, "--space", o.space, "Search space: " + bench::space_names())->capture_default_str();
   add_text_option(cmd, "--dataset", o.dataset,
                   "A dataset key of the space (nas list shows them; default: the space's only one)");
   add_integer_option(cmd, "--hp", o.hp,
-                     "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; macro has none; default: the final one)",
+                     "Training schedule in epochs (" + fidelity_choices() + "; default: the final one)",
                      1, 1000);
   add_text_option(cmd, "--bench", o.bench_file, "Benchmark store file (default: the one shipped with nas)");
 }
@@ -112,7 +136,7 @@ void add_info(CLI::App& bench_cmd) {
   CLI::App* cmd = bench_cmd.add_subcommand("info", "Metrics and cost of one architecture");
   add_query_options(*cmd, *o);
   auto* index_opt = add_integer_option(*cmd, "--index", o->index, "Benchmark index of the architecture", INT32_MIN, INT32_MAX);
-  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4, macro: 8 digits 0-2)");
+  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (" + arch_syntaxes() + ")");
   index_opt->excludes(arch_opt);
   add_integer_option(*cmd, "--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds", 0, INT32_MAX);
   add_integer_option(*cmd, "--epoch", o->epoch, "0-based epoch of the schedule (default: the last)", -1, 999);
