@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <vector>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include "cli_options.h"
 #include "commands.h"
