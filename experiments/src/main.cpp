@@ -1,5 +1,7 @@
 // nas: the command line of the NAS suite. See README.md for the commands.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -23,9 +25,15 @@ int report_error(const std::string& message, int exit_code, bool first_line_only
 
 /// Flushes stdout and says whether everything written to it arrived (a full disk, a closed pipe
 /// or /dev/full must not look like success).
-bool stdout_ok() {
+/// On failure `cause` is the system's reason (strerror of the failed write), or "" if unknown.
+bool stdout_ok(std::string& cause) {
+  errno = 0;
   std::cout.flush();
   const bool ok = std::cout.good() && std::fflush(stdout) == 0 && std::ferror(stdout) == 0;
+  // When this final flush is the write that fails, its errno is the cause (ENOSPC for /dev/full,
+  // EPIPE for a closed pipe). A stream that failed at an earlier flush writes nothing now, and
+  // that failure's errno is long gone: the message then says what failed without a cause.
+  if (!ok && errno != 0) cause = std::strerror(errno);
   return ok;
 }
 
@@ -54,6 +62,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return report_error(e.what(), 1, /*first_line_only=*/true);
   }
-  if (!stdout_ok()) return report_error("could not write the output (standard output is full or closed)", 1);
+  if (std::string cause; !stdout_ok(cause)) {
+    return report_error("could not write the output to standard output" + (cause.empty() ? std::string(" (full or closed)") : ": " + cause), 1);
+  }
   return exit_code;
 }
