@@ -14,6 +14,7 @@ const std::vector<const SpaceDefinition*>& all_spaces() {
       &topology_space_definition(),
       &size_space_definition(),
       &macro_space_definition(),
+      &nb101_space_definition(),
   };
   return spaces;
 }

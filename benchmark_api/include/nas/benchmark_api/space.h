@@ -23,7 +23,7 @@
 namespace nas::bench {
 
 /// The spaces this build knows. The value is internal (stores name their space by name).
-enum class Space : std::uint8_t { Topology = 0, Size = 1, Macro = 2 };
+enum class Space : std::uint8_t { Topology = 0, Size = 1, Macro = 2, Nb101 = 3 };
 
 using ArchId = std::uint32_t;
 class SearchSpace;
