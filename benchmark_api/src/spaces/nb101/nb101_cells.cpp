@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <numeric>
 
 #include "nas/benchmark_api/error.h"
 
@@ -25,15 +24,13 @@ Nb101Cells Nb101Cells::load(const std::string& path) {
     throw Error("NAS-Bench-101 cell cache " + path + " holds " + std::to_string(cells.cells_.size()) + " cells, not the " +
                 std::to_string(kNb101NumCells) + " of the space; delete it and rebuild the target nb101_cells");
   }
-  std::vector<std::uint32_t> order(cells.cells_.size());
-  std::iota(order.begin(), order.end(), 0U);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return cells.cells_[a].hash < cells.cells_[b].hash; });
-  cells.sorted_hashes_.reserve(order.size());
-  for (std::uint32_t index : order) cells.sorted_hashes_.push_back(cells.cells_[index].hash);
-  if (std::adjacent_find(cells.sorted_hashes_.begin(), cells.sorted_hashes_.end()) != cells.sorted_hashes_.end()) {
+  cells.by_hash_.reserve(cells.cells_.size());
+  for (std::uint32_t index = 0; index < cells.size(); ++index) cells.by_hash_.push_back(Key::of(cells.cells_[index].hash, index));
+  std::sort(cells.by_hash_.begin(), cells.by_hash_.end());
+  const auto same = [](const Key& a, const Key& b) { return a.high == b.high && a.low == b.low; };
+  if (std::adjacent_find(cells.by_hash_.begin(), cells.by_hash_.end(), same) != cells.by_hash_.end()) {
     throw Error("NAS-Bench-101 cell cache " + path + " holds a hash twice; delete it and rebuild the target nb101_cells");
   }
-  cells.sorted_index_ = std::move(order);
   return cells;
 }
 
@@ -52,10 +49,21 @@ const Nb101Cells& Nb101Cells::get() {
   return cells;
 }
 
+Nb101Cells::Key Nb101Cells::Key::of(const Nb101Hash& hash, std::uint32_t index) {
+  Key key;
+  for (std::size_t i = 0; i < 8; ++i) {
+    key.high = key.high << 8 | hash.bytes[i];
+    key.low = key.low << 8 | hash.bytes[8 + i];
+  }
+  key.index = index;
+  return key;
+}
+
 std::optional<std::uint32_t> Nb101Cells::find(const Nb101Hash& hash) const {
-  const auto it = std::lower_bound(sorted_hashes_.begin(), sorted_hashes_.end(), hash);
-  if (it == sorted_hashes_.end() || *it != hash) return std::nullopt;
-  return sorted_index_[static_cast<std::size_t>(it - sorted_hashes_.begin())];
+  const Key key = Key::of(hash);
+  const auto it = std::lower_bound(by_hash_.begin(), by_hash_.end(), key);
+  if (it == by_hash_.end() || it->high != key.high || it->low != key.low) return std::nullopt;
+  return it->index;
 }
 
 std::uint32_t Nb101Cells::index_of(const Nb101Spec& spec) const {
