@@ -104,6 +104,10 @@ class SpaceDefinition {
   /// Whether the data records training and evaluation times (simulated search costs). A space
   /// without them is searched with query budgets, and an evaluation costs no simulated time.
   virtual bool records_times() const { return true; }
+  /// Whether an evaluation's simulated cost includes one pass over the evaluation set (NATS-Bench's
+  /// simulate_train_eval) or is the training time alone (NAS-Bench-101's training_time_spent
+  /// counter; its data has no evaluation times).
+  virtual bool charges_evaluation_time() const { return true; }
 
   // ---- where the data comes from --------------------------------------------------------------
   /// File name of the store shipped with nas (in the data folder).

@@ -163,6 +163,8 @@ class Nb101Definition final : public SpaceDefinition {
     return std::to_string(seed) + " (repeat " + std::to_string(seed) + " of " + std::to_string(kNb101NumRepeats) + ")";
   }
   DefaultBudget default_budget(Dataset) const override { return {kNb101DefaultBudgetSeconds, 0}; }
+  /// The colab's budget counts the returned training_time only.
+  bool charges_evaluation_time() const override { return false; }
   std::string_view shipped_store() const override { return "nasbench101-partial-cifar10.nasbench"; }
   std::string how_to_import() const override {
     return "the full data is the official nasbench_only108.tfrecord (or nasbench_full.tfrecord, "

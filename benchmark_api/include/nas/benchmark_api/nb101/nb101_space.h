@@ -14,7 +14,8 @@
 //    ids 1, 2, 3 (file order); trial id 0 is one repeat whose position the source did not record
 //    (the nasbench-vis subsets of the shipped partial store).
 //  - Default budget: 5e6 simulated seconds of training, the budget of the NAS-Bench-101 colab's
-//    random search and regularized evolution (its training_time_spent counter).
+//    random search and regularized evolution (its training_time_spent counter). An evaluation costs
+//    its training time only (the data has no evaluation times; charges_evaluation_time is false).
 #pragma once
 
 #include <array>
