@@ -17,6 +17,8 @@
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/importers.h"
 #include "nas/benchmark_api/macro/macro_importer.h"
+#include "nas/benchmark_api/nb101/nb101_cells.h"
+#include "nas/benchmark_api/nb101/nb101_vis_importer.h"
 
 namespace nas::cli {
 namespace {
@@ -35,9 +37,11 @@ struct QueryOptions {
 
 void add_query_options(CLI::App& cmd, QueryOptions& o) {
   add_text_option(cmd, "--space", o.space, "Search space: " + bench::space_names())->capture_default_str();
-  add_text_option(cmd, "--dataset", o.dataset, "A dataset key of the space (nas list shows them)")->required();
+  add_text_option(cmd, "--dataset", o.dataset,
+                  "A dataset key of the space (nas list shows them; default: the only one of a space that has one)");
   add_integer_option(cmd, "--hp", o.hp,
-                     "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90; macro has none; default: the final one)",
+                     "Training schedule in epochs (tss: 12 or 200, sss: 1, 12 or 90, nb101: 4, 12, 36 or 108; macro has "
+                     "none; default: the final one)",
                      1, 1000);
   add_text_option(cmd, "--bench", o.bench_file, "Benchmark store file (default: the one shipped with nas)");
 }
@@ -52,7 +56,12 @@ struct Query {
 Query open_query(const QueryOptions& o) {
   const bench::Space space = bench::parse_space(o.space);
   Benchmark benchmark = o.bench_file.empty() ? Benchmark::open_default(space) : Benchmark::open(o.bench_file, space);
-  const Dataset dataset = bench::parse_dataset(o.dataset);
+  const std::vector<Dataset> keys = benchmark.definition().datasets();
+  if (o.dataset.empty() && keys.size() != 1) {
+    throw Error("give --dataset: the " + std::string(benchmark.definition().name()) + " space has " +
+                std::to_string(keys.size()) + " dataset keys");
+  }
+  const Dataset dataset = o.dataset.empty() ? keys.front() : bench::parse_dataset(o.dataset);
   benchmark.definition().require_dataset(dataset);
   const int hp = benchmark.definition().resolve_hp(o.hp);
   return {std::move(benchmark), dataset, hp};
@@ -83,7 +92,23 @@ Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, 
   row["latency_s"] = experiments::json_or_null(cost.latency_s);
   row["train_time_per_epoch_s"] = experiments::json_or_null(cost.train_time_per_epoch_s);
   row["time_estimated"] = cost.time_estimated;
+  // The space's own facts about the arch (tss: its isomorphism class; nb101: its module hash).
+  for (const bench::ArchDetail& detail : benchmark.definition().arch_details(index)) {
+    std::visit([&](const auto& value) { row[detail.key] = value; }, detail.value);
+  }
   return row;
+}
+
+/// On a store that holds records for only some archs (the shipped nb101 and sss stores), what it
+/// holds and, for an arch it has no record of, why its metrics are null.
+void add_coverage_notes(Json& row, const Benchmark& benchmark, std::uint32_t index, Dataset dataset, int hp) {
+  const std::uint32_t covered = benchmark.searchable_archs(dataset, hp);
+  if (covered == benchmark.size()) return;
+  const bench::SpaceDefinition& space = benchmark.definition();
+  row["partial_store"] = "this store has records for " + std::to_string(covered) + " of " + std::to_string(benchmark.size()) +
+                         " archs at hp " + std::to_string(hp) + "; " + space.how_to_import();
+  const bool has_record = !row["valid_accuracy"].is_null() || !row["test_accuracy"].is_null() || !row["train_accuracy"].is_null();
+  if (!has_record) row["missing"] = "arch " + std::to_string(index) + " has no record in this partial store, so its metrics are null";
 }
 
 void print_human(const Json& object) {
@@ -100,10 +125,22 @@ std::string csv_field(const Json& value) {
 
 // ---- info -------------------------------------------------------------------------------------------
 
+/// The index of an nb101 cell given by its module hash (--hash).
+std::uint32_t nb101_index_of_hash(const Benchmark& benchmark, const std::string& hex) {
+  if (benchmark.space() != bench::Space::Nb101) {
+    throw Error("--hash names an nb101 cell by its module hash; the " + std::string(bench::space_name(benchmark.space())) +
+                " space has no hashes (give --index or --arch)");
+  }
+  const bench::Nb101Hash hash = bench::Nb101Hash::from_hex(hex);
+  const std::optional<std::uint32_t> index = bench::Nb101Cells::get().find(hash);
+  if (!index) throw Error("no NAS-Bench-101 cell has the hash " + hash.hex() + " (not one of the 423,624 cells)");
+  return *index;
+}
+
 void add_info(CLI::App& bench_cmd) {
   struct Options : QueryOptions {
     std::optional<std::int64_t> index;
-    std::string arch;
+    std::string arch, hash;
     std::optional<std::int64_t> seed;
     int epoch = -1;
     bool json = false;
@@ -112,26 +149,28 @@ void add_info(CLI::App& bench_cmd) {
   CLI::App* cmd = bench_cmd.add_subcommand("info", "Metrics and cost of one architecture");
   add_query_options(*cmd, *o);
   auto* index_opt = add_integer_option(*cmd, "--index", o->index, "Benchmark index of the architecture", INT32_MIN, INT32_MAX);
-  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4, macro: 8 digits 0-2)");
+  auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4, macro: 8 digits 0-2, nb101: in,c3,mp,out:0-1,1-2,2-3 or its JSON form)");
+  auto* hash_opt = add_text_option(*cmd, "--hash", o->hash, "nb101: the module hash of the cell (32 hex digits)");
   index_opt->excludes(arch_opt);
+  hash_opt->excludes(index_opt)->excludes(arch_opt);
   add_integer_option(*cmd, "--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds", 0, INT32_MAX);
   add_integer_option(*cmd, "--epoch", o->epoch, "0-based epoch of the schedule (default: the last)", -1, 999);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {
-    if (!o->index && o->arch.empty()) throw Error("give --index or --arch");
+    if (!o->index && o->arch.empty() && o->hash.empty()) throw Error("give --index, --arch or --hash");
     const Query q = open_query(*o);
     std::uint32_t index = 0;
     if (o->index) {
       q.benchmark.definition().require_index(*o->index, "--index");
       index = static_cast<std::uint32_t>(*o->index);
+    } else if (!o->hash.empty()) {
+      index = nb101_index_of_hash(q.benchmark, o->hash);
     } else {
       index = q.benchmark.index_of(o->arch);
     }
     const bench::Trial trial = o->seed ? bench::Trial::of_seed(static_cast<std::int32_t>(*o->seed)) : bench::Trial::mean();
     Json row = arch_row(q.benchmark, index, q.dataset, q.hp, trial, o->epoch);
-    for (const bench::ArchDetail& detail : q.benchmark.definition().arch_details(index)) {
-      std::visit([&](const auto& value) { row[detail.key] = value; }, detail.value);
-    }
+    add_coverage_notes(row, q.benchmark, index, q.dataset, q.hp);
     if (o->json) {
       std::cout << row.dump() << "\n";
     } else {
@@ -205,7 +244,7 @@ void add_best(CLI::App& bench_cmd) {
     row["arch"] = q.benchmark.arch_string(best.index);
     row["value"] = best.value;
     row["metric"] = o->metric;
-    row["dataset"] = o->dataset;
+    row["dataset"] = std::string(bench::dataset_name(q.dataset));
     row["hp"] = q.benchmark.definition().fidelities().empty() ? Json(nullptr) : Json(q.hp);
     if (o->json) {
       std::cout << row.dump() << "\n";
@@ -250,6 +289,20 @@ void add_import(CLI::App& bench_cmd) {
   macro_cmd->callback([macro] {
     const auto report = bench::import_macro_json(macro->src, macro->out);
     Json row{{"space", "macro"}, {"archs", report.archs}, {"classes", report.classes}, {"out", macro->out}};
+    std::cout << row.dump() << "\n";
+  });
+
+  struct Nb101VisOptions {
+    std::string graphs, hashes, out;
+  };
+  auto vis = std::make_shared<Nb101VisOptions>();
+  CLI::App* vis_cmd = cmd->add_subcommand("nb101-vis", "nasbench-vis's NAS-Bench-101 subsets (builds the shipped partial nb101 store)");
+  add_text_option(*vis_cmd, "--graphs", vis->graphs, "nasbench-vis_data-1k.json (cells with graphs)")->required();
+  add_text_option(*vis_cmd, "--hashes", vis->hashes, "nasbench-vis_data-10k.json (cells by hash only)")->required();
+  add_text_option(*vis_cmd, "--out", vis->out, "The store file to write")->required();
+  vis_cmd->callback([vis] {
+    const auto report = bench::import_nb101_vis(vis->graphs, vis->hashes, vis->out);
+    Json row{{"space", "nb101"}, {"with_graphs", report.with_graphs}, {"hash_only", report.hash_only}, {"out", vis->out}};
     std::cout << row.dump() << "\n";
   });
 
