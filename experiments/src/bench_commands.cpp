@@ -1,6 +1,7 @@
 // nas bench info | export | best | import | verify: the benchmark query commands.
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -99,10 +100,29 @@ Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, 
   return row;
 }
 
+/// How many archs have any accuracy (any set, trial or epoch) on the dataset keys `dataset` reads,
+/// at schedule `hp`: what "records" means for a partial store.
+std::uint32_t archs_with_records(const Benchmark& benchmark, Dataset dataset, int hp) {
+  const bench::SpaceDefinition& space = benchmark.definition();
+  std::vector<Dataset> keys;
+  for (bench::Split split : {bench::Split::Valid, bench::Split::Test}) {
+    if (const auto source = space.resolve_split(dataset, split)) keys.push_back(source->dataset);
+  }
+  std::vector<bool> found(benchmark.size(), false);
+  for (const bench::Column& column : benchmark.store().columns()) {
+    const bench::ColumnKey& c = column.key();
+    if (c.hp != hp || c.quantity != bench::Quantity::Accuracy || std::find(keys.begin(), keys.end(), c.dataset) == keys.end()) continue;
+    for (std::uint32_t arch = 0; arch < benchmark.size(); ++arch) {
+      if (!found[arch] && !std::isnan(column.value(arch))) found[arch] = true;
+    }
+  }
+  return static_cast<std::uint32_t>(std::count(found.begin(), found.end(), true));
+}
+
 /// On a store that holds records for only some archs (the shipped nb101 and sss stores), what it
 /// holds and, for an arch it has no record of, why its metrics are null.
 void add_coverage_notes(Json& row, const Benchmark& benchmark, std::uint32_t index, Dataset dataset, int hp) {
-  const std::uint32_t covered = benchmark.searchable_archs(dataset, hp);
+  const std::uint32_t covered = archs_with_records(benchmark, dataset, hp);
   if (covered == benchmark.size()) return;
   const bench::SpaceDefinition& space = benchmark.definition();
   row["partial_store"] = "this store has records for " + std::to_string(covered) + " of " + std::to_string(benchmark.size()) +

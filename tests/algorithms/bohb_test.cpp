@@ -426,7 +426,7 @@ TEST(BohbSearch, ProposalsConcentrateWhereLossesAreLow) {
 
 TEST(BohbKde, ACandidateThatIsNoArchIsNeverTaken) {
   // As in DensityRatioPicksAsHpbandster, whose best candidate is (1, 2); here (1, 2) is declared no
-  // arch (as most of nb101's edge/op combinations are), so another candidate wins, and with every
+  // arch (as about a quarter of nb101's edge/op combinations are), so another candidate wins, and with every
   // candidate refused there is no pick (the caller then samples a valid arch at random).
   const std::vector<std::vector<int>> good_data{{1, 2}, {1, 3}, {1, 2}};
   const std::vector<std::vector<int>> bad_data{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 4}};

@@ -1,7 +1,7 @@
 // The query-based searchers on nb101, through the same code as on every space, on a synthetic full
 // store written here (every one of the 423,624 cells has a 108-epoch validation accuracy and a
 // training time): every proposal of random search, REA, REINFORCE and BOHB is a cell of the space
-// although most combinations of nb101's 26 choices are none, the budget is charged the training
+// although about a quarter of the combinations of nb101's 26 choices are none, the budget is charged the training
 // time alone, and REA beats random search. The shipped nb101 store is partial, so no search runs on
 // it (tests/experiments: the searches stop at once).
 #include <gtest/gtest.h>

@@ -15,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "nas/benchmark_api/benchmark.h"
 #include "nas/benchmark_api/error.h"
@@ -104,6 +105,16 @@ TEST(Nb101Cells, TheBuildsListIsTheWholeSpaceInEnumerationOrder) {
   }
   EXPECT_EQ(cells().find(Nb101Hash::from_hex("ffffffffffffffffffffffffffffffff")), std::nullopt);
   EXPECT_EQ(&Nb101Cells::get(), &cells()) << "read once per process";
+}
+
+TEST(Nb101Cells, ConcurrentFirstCallsShareOneList) {
+  // ctest runs each test in its own process, so these are the process's first calls.
+  std::vector<const Nb101Cells*> seen(4, nullptr);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < seen.size(); ++t) threads.emplace_back([&seen, t] { seen[t] = &Nb101Cells::get(); });
+  for (std::thread& thread : threads) thread.join();
+  for (const Nb101Cells* cells_seen : seen) EXPECT_EQ(cells_seen, &cells());
+  EXPECT_EQ(cells().size(), kNb101NumCells);
 }
 
 TEST(Nb101Cells, ADamagedListIsAnErrorNamingIt) {

@@ -165,6 +165,17 @@ TEST(Cli, Nb101InfoByHashAnswersFromTheShippedPartialStore) {
   EXPECT_EQ(json_of(nas("bench info --space nb101 --json --index " + row["index"].dump())), row);
 }
 
+TEST(Cli, OnlyAPartialStoreCarriesCoverageNotes) {
+  for (const std::string hp : {"12", "200"}) {  // the shipped tss store has no 200-epoch validation accuracy
+    const auto tss = json_of(nas("bench info --space tss --dataset cifar10 --index 5 --json --hp " + hp));
+    EXPECT_FALSE(tss.contains("partial_store")) << tss;
+    EXPECT_FALSE(tss.contains("missing")) << tss;
+  }
+  const auto sss = json_of(nas("bench info --space sss --dataset cifar10 --index 5 --json"));
+  EXPECT_NE(sss["partial_store"].get<std::string>().find("records for 3 of 32768 archs"), std::string::npos) << sss;
+  EXPECT_TRUE(sss.contains("missing"));
+}
+
 TEST(Cli, Nb101CellNotInThePartialStoreIsNullWithTheReason) {
   const auto row = json_of(nas("bench info --space nb101 --index 0 --json"));
   EXPECT_EQ(row["hash"], "043721b9c7fe8c5fad811d47d83132ec");

@@ -78,9 +78,9 @@ class Reinforce final : public QuerySearcher {
   void tell(const Proposal& proposal, const Evaluation& evaluation) override;
 
  private:
-  /// Draws after which ask() gives up: far more than a policy close to uniform needs (about a
-  /// third of nb101's combinations are cells), so reaching it means the policy has collapsed onto
-  /// combinations that are no arch.
+  /// Draws after which ask() gives up: far more than a policy close to uniform needs (73% of
+  /// uniformly drawn nb101 combinations are cells), so reaching it means the policy has collapsed
+  /// onto combinations that are no arch.
   static constexpr int kMaxPolicyDraws = 100000;
   /// One choice per decision from the policy, into last_choices_.
   void draw_choices(Rng& rng);

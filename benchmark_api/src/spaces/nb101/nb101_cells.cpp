@@ -35,10 +35,11 @@ Nb101Cells Nb101Cells::load(const std::string& path) {
 }
 
 const Nb101Cells& Nb101Cells::get() {
-  const std::string path = nb101_cells_path();
   // A function-local static: initialised once, thread-safe; if the read throws, the next call
-  // tries again (the file may have been built meanwhile).
-  static const Nb101Cells cells = [&] {
+  // tries again (the file may have been built meanwhile). The path is looked up inside, so that
+  // later calls (one per format, parse or mutation) cost no system call.
+  static const Nb101Cells cells = [] {
+    const std::string path = nb101_cells_path();
     if (!std::filesystem::exists(path)) {
       throw Error("the NAS-Bench-101 cell list is missing at " + path +
                   " (the build writes it: `cmake --build BUILD --target nb101_cells`; or set NAS_BENCH_DIR to a folder "

@@ -56,7 +56,7 @@ const Nb101Spec& cell_at(ArchId arch) {
 ArchId parse_nb101_arch(std::string_view text) { return Nb101Cells::get().index_of(parse_nb101_spec(text)); }
 
 /// A mutation that finds no valid, different cell in this many draws is a bug, not bad luck: about
-/// a third of the draws are such a cell.
+/// 60% of the draws are such a cell (measured from uniformly drawn parents).
 constexpr int kMaxMutationDraws = 100000;
 
 class Nb101SearchSpace final : public SearchSpace {
@@ -89,7 +89,7 @@ class Nb101SearchSpace final : public SearchSpace {
     return Nb101Cells::get().index_of(*spec);
   }
   /// Uniform over the 423,624 cells (a uniform draw of the 26 choices would favour cells with many
-  /// unpruned forms, and is mostly not a cell at all).
+  /// unpruned forms, and about a quarter of such draws are no cell at all).
   ArchId sample(Rng& rng) const override { return static_cast<ArchId>(rng.uniform_int(kNb101NumCells)); }
   /// The NAS-Bench-101 colab's mutate_spec at mutation rate 1, on the cell's 7-vertex form: each of
   /// the 21 edge bits flips with probability 1/7 and each of the 5 inner ops becomes one of the
