@@ -42,6 +42,10 @@ const SpaceDefinition& find_space(std::string_view name) {
   throw Error("unknown search space '" + std::string(name) + "' (expected one of " + space_names() + ")");
 }
 
+ArchId SpaceDefinition::arch_of_hash(std::string_view) const {
+  throw Error("the " + std::string(name()) + " space has no hashes (give --index or --arch)");
+}
+
 bool SpaceDefinition::has_dataset(Dataset dataset) const {
   const std::vector<Dataset> keys = datasets();
   return std::find(keys.begin(), keys.end(), dataset) != keys.end();

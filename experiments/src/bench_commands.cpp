@@ -18,7 +18,6 @@
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/importers.h"
 #include "nas/benchmark_api/macro/macro_importer.h"
-#include "nas/benchmark_api/nb101/nb101_cells.h"
 #include "nas/benchmark_api/nb101/nb101_vis_importer.h"
 
 namespace nas::cli {
@@ -145,18 +144,6 @@ std::string csv_field(const Json& value) {
 
 // ---- info -------------------------------------------------------------------------------------------
 
-/// The index of an nb101 cell given by its module hash (--hash).
-std::uint32_t nb101_index_of_hash(const Benchmark& benchmark, const std::string& hex) {
-  if (benchmark.space() != bench::Space::Nb101) {
-    throw Error("--hash names an nb101 cell by its module hash; the " + std::string(bench::space_name(benchmark.space())) +
-                " space has no hashes (give --index or --arch)");
-  }
-  const bench::Nb101Hash hash = bench::Nb101Hash::from_hex(hex);
-  const std::optional<std::uint32_t> index = bench::Nb101Cells::get().find(hash);
-  if (!index) throw Error("no NAS-Bench-101 cell has the hash " + hash.hex() + " (not one of the 423,624 cells)");
-  return *index;
-}
-
 void add_info(CLI::App& bench_cmd) {
   struct Options : QueryOptions {
     std::optional<std::int64_t> index;
@@ -170,7 +157,7 @@ void add_info(CLI::App& bench_cmd) {
   add_query_options(*cmd, *o);
   auto* index_opt = add_integer_option(*cmd, "--index", o->index, "Benchmark index of the architecture", INT32_MIN, INT32_MAX);
   auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (tss: |op~0|+|op~0|op~1|+..., sss: C0:C1:C2:C3:C4, macro: 8 digits 0-2, nb101: in,c3,mp,out:0-1,1-2,2-3 or its JSON form)");
-  auto* hash_opt = add_text_option(*cmd, "--hash", o->hash, "nb101: the module hash of the cell (32 hex digits)");
+  auto* hash_opt = add_text_option(*cmd, "--hash", o->hash, "A hash that names the architecture (nb101: the module hash, 32 hex digits)");
   index_opt->excludes(arch_opt);
   hash_opt->excludes(index_opt)->excludes(arch_opt);
   add_integer_option(*cmd, "--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds", 0, INT32_MAX);
@@ -184,7 +171,7 @@ void add_info(CLI::App& bench_cmd) {
       q.benchmark.definition().require_index(*o->index, "--index");
       index = static_cast<std::uint32_t>(*o->index);
     } else if (!o->hash.empty()) {
-      index = nb101_index_of_hash(q.benchmark, o->hash);
+      index = q.benchmark.definition().arch_of_hash(o->hash);
     } else {
       index = q.benchmark.index_of(o->arch);
     }

@@ -149,6 +149,11 @@ TEST(Nb101Space, ArchStringsRoundTripAndAnyFormOfACellNamesIt) {
   expect_error([] { nb101().parse_arch("in,c5,out:0-1,1-2"); }, "c5");
   expect_error([] { nb101().parse_arch(R"({"matrix": [[0,1],[1,0]], "ops": ["input","output"]})"); }, "triangular");
   expect_error([] { nb101().format_arch(kNb101NumCells); }, "out of range");
+  // By hash (`--hash`): either case, and the errors.
+  EXPECT_EQ(nb101().arch_of_hash("B49AC8C578B4561D79AC7087988F1C61"), chain);
+  expect_error([] { nb101().arch_of_hash("b49ac8c5"); }, "malformed NAS-Bench-101 hash 'b49ac8c5' (expected 32 hex digits)");
+  expect_error([] { nb101().arch_of_hash("ffffffffffffffffffffffffffffffff"); }, "no NAS-Bench-101 cell has the hash");
+  expect_error([] { space_definition(Space::Topology).arch_of_hash("b49ac8c578b4561d79ac7087988f1c61"); }, "the tss space has no hashes");
 }
 
 // ---- the SearchSpace ----------------------------------------------------------------------------

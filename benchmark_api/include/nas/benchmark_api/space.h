@@ -81,6 +81,9 @@ class SpaceDefinition {
   virtual std::string_view arch_syntax() const = 0;
   /// Extra facts `nas bench info` prints for one arch (none by default).
   virtual std::vector<ArchDetail> arch_details(ArchId /*arch*/) const { return {}; }
+  /// The arch a hash names, in a space whose archs have one (nb101: the module hash; `--hash`).
+  /// Throws nas::Error if the space has no hashes, or the text is malformed or no arch's hash.
+  virtual ArchId arch_of_hash(std::string_view hash) const;
   /// The SearchSpace the searchers use (sampling, mutation, encoding, canonical forms).
   virtual std::unique_ptr<SearchSpace> make_search_space() const = 0;
 

@@ -146,6 +146,12 @@ class Nb101Definition final : public SpaceDefinition {
     cell_at(arch);
     return {{"hash", Nb101Cells::get().hash(arch).hex()}};
   }
+  ArchId arch_of_hash(std::string_view hex) const override {
+    const Nb101Hash hash = Nb101Hash::from_hex(hex);
+    const std::optional<std::uint32_t> index = Nb101Cells::get().find(hash);
+    if (!index) throw Error("no NAS-Bench-101 cell has the hash " + hash.hex() + " (it is not one of the 423,624 cells)");
+    return *index;
+  }
   std::unique_ptr<SearchSpace> make_search_space() const override { return std::make_unique<Nb101SearchSpace>(); }
   std::vector<Dataset> datasets() const override { return {Dataset::Cifar10}; }
   /// Trained on CIFAR-10 data_batch_1-4 (40k); validated on data_batch_5, the 10k held-out training
