@@ -85,7 +85,7 @@ std::vector<double> Reinforce::probabilities(int decision) const {
   return p;
 }
 
-QuerySearcher::Proposal Reinforce::ask(Rng& rng) {
+void Reinforce::draw_choices(Rng& rng) {
   last_choices_.assign(logits_.size(), 0);
   for (std::size_t d = 0; d < logits_.size(); ++d) {
     const std::vector<double> p = probabilities(static_cast<int>(d));
@@ -100,7 +100,18 @@ QuerySearcher::Proposal Reinforce::ask(Rng& rng) {
     }
     last_choices_[d] = choice;
   }
-  return {space_->from_decisions(last_choices_), -1};
+}
+
+QuerySearcher::Proposal Reinforce::ask(Rng& rng) {
+  // Where not every combination of choices is an arch (nb101), the policy is drawn from again until
+  // one is: the update then follows the policy restricted to the archs, and no evaluation is spent
+  // on a combination the benchmark cannot answer.
+  for (int draw = 0; draw < kMaxPolicyDraws; ++draw) {
+    draw_choices(rng);
+    if (const std::optional<ArchId> arch = space_->try_from_decisions(last_choices_)) return {*arch, -1};
+  }
+  throw Error("searcher reinforce: the policy drew " + std::to_string(kMaxPolicyDraws) + " combinations in a row that are no " +
+              std::string(space_->name()) + " arch");
 }
 
 void Reinforce::tell(const Proposal&, const Evaluation& evaluation) {

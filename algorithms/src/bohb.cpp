@@ -373,7 +373,8 @@ std::optional<std::size_t> Bohb::largest_model() const {
 
 std::optional<std::vector<int>> maximize_density_ratio(const CategoricalKde& good, const CategoricalKde& bad,
                                                        const std::vector<int>& num_choices, int num_samples,
-                                                       double min_bandwidth, Rng& rng) {
+                                                       double min_bandwidth, Rng& rng,
+                                                       const std::function<bool(const std::vector<int>&)>& admissible) {
   double best_score = kInf;
   std::optional<std::vector<int>> best;
   for (int i = 0; i < num_samples; ++i) {
@@ -386,6 +387,7 @@ std::optional<std::vector<int>> maximize_density_ratio(const CategoricalKde& goo
       candidate[d] = rng.uniform01() < 1.0 - bw ? datum[d]
                                                 : static_cast<int>(rng.uniform_int(static_cast<std::uint64_t>(num_choices[d])));
     }
+    if (admissible && !admissible(candidate)) continue;  // the worst score: never taken
     // TPE's surrogate: minimise bad / good density, both guarded away from 0.
     const double good_pdf = good.pdf(candidate);
     const double score = python_max(1e-32, bad.pdf(candidate)) / python_max(good_pdf, 1e-32);
@@ -408,7 +410,9 @@ ArchId Bohb::propose(Rng& rng) const {
   // hpbandster draws the random-fraction coin only once a model exists.
   if (!largest || rng.uniform01() < config_.random_fraction) return space_->sample(rng);
   const Model& model = *models_[*largest];
-  const auto best = maximize_density_ratio(model.good, model.bad, num_choices_, config_.num_samples, config_.min_bandwidth, rng);
+  const auto is_arch = [this](const std::vector<int>& choices) { return space_->try_from_decisions(choices).has_value(); };
+  const auto best =
+      maximize_density_ratio(model.good, model.bad, num_choices_, config_.num_samples, config_.min_bandwidth, rng, is_arch);
   if (!best) return space_->sample(rng);  // no usable score among the candidates: random, as hpbandster
   return space_->from_decisions(*best);
 }

@@ -261,10 +261,11 @@ SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset data
   }
   bool estimated = false;
   const auto train_epoch = epoch_time(index, key, EvalSet::Train, hp, &estimated);
-  const auto eval_epoch_time = epoch_time(index, key, eval_set, hp, &estimated);
+  const bool with_evaluation = definition_->charges_evaluation_time();
+  const auto eval_epoch_time = with_evaluation ? epoch_time(index, key, eval_set, hp, &estimated) : std::optional<double>(0.0);
   if (!train_epoch || !eval_epoch_time) {
-    throw Error("the benchmark has no training/evaluation times for arch " + std::to_string(index) + " on " +
-                std::string(dataset_name(key)));
+    throw Error("the benchmark has no training" + std::string(with_evaluation ? "/evaluation" : "") + " times for arch " +
+                std::to_string(index) + " on " + std::string(dataset_name(key)));
   }
   result.time_cost_s = *train_epoch * (at + 1) + *eval_epoch_time;
   result.time_estimated = estimated;

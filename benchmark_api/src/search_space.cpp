@@ -33,10 +33,13 @@ std::vector<ArchId> SearchSpace::neighbours(ArchId arch) const {
       if (c == base[d]) continue;
       std::vector<int> changed = base;
       changed[d] = c;
-      result.push_back(from_decisions(changed));
+      const std::optional<ArchId> neighbour = try_from_decisions(changed);
+      if (neighbour && *neighbour != arch) result.push_back(*neighbour);
     }
   }
+  // Distinct in every space but nb101, where two changes can give one cell (up to isomorphism).
   std::sort(result.begin(), result.end());
+  result.erase(std::unique(result.begin(), result.end()), result.end());
   return result;
 }
 

@@ -14,6 +14,7 @@ const std::vector<const SpaceDefinition*>& all_spaces() {
       &topology_space_definition(),
       &size_space_definition(),
       &macro_space_definition(),
+      &nb101_space_definition(),
   };
   return spaces;
 }
@@ -39,6 +40,10 @@ const SpaceDefinition& find_space(std::string_view name) {
     }
   }
   throw Error("unknown search space '" + std::string(name) + "' (expected one of " + space_names() + ")");
+}
+
+ArchId SpaceDefinition::arch_of_hash(std::string_view) const {
+  throw Error("the " + std::string(name()) + " space has no hashes (give --index or --arch)");
 }
 
 bool SpaceDefinition::has_dataset(Dataset dataset) const {

@@ -1,6 +1,7 @@
 // nas bench info | export | best | import | verify: the benchmark query commands.
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/importers.h"
 #include "nas/benchmark_api/macro/macro_importer.h"
+#include "nas/benchmark_api/nb101/nb101_vis_importer.h"
 
 namespace nas::cli {
 namespace {
@@ -107,7 +109,42 @@ Json arch_row(const Benchmark& benchmark, std::uint32_t index, Dataset dataset, 
   row["latency_s"] = experiments::json_or_null(cost.latency_s);
   row["train_time_per_epoch_s"] = experiments::json_or_null(cost.train_time_per_epoch_s);
   row["time_estimated"] = cost.time_estimated;
+  // The space's own facts about the arch (tss: its isomorphism class; nb101: its module hash).
+  for (const bench::ArchDetail& detail : benchmark.definition().arch_details(index)) {
+    std::visit([&](const auto& value) { row[detail.key] = value; }, detail.value);
+  }
   return row;
+}
+
+/// How many archs have any accuracy (any set, trial or epoch) on the dataset keys `dataset` reads,
+/// at schedule `hp`: what "records" means for a partial store.
+std::uint32_t archs_with_records(const Benchmark& benchmark, Dataset dataset, int hp) {
+  const bench::SpaceDefinition& space = benchmark.definition();
+  std::vector<Dataset> keys;
+  for (bench::Split split : {bench::Split::Valid, bench::Split::Test}) {
+    if (const auto source = space.resolve_split(dataset, split)) keys.push_back(source->dataset);
+  }
+  std::vector<bool> found(benchmark.size(), false);
+  for (const bench::Column& column : benchmark.store().columns()) {
+    const bench::ColumnKey& c = column.key();
+    if (c.hp != hp || c.quantity != bench::Quantity::Accuracy || std::find(keys.begin(), keys.end(), c.dataset) == keys.end()) continue;
+    for (std::uint32_t arch = 0; arch < benchmark.size(); ++arch) {
+      if (!found[arch] && !std::isnan(column.value(arch))) found[arch] = true;
+    }
+  }
+  return static_cast<std::uint32_t>(std::count(found.begin(), found.end(), true));
+}
+
+/// On a store that holds records for only some archs (the shipped nb101 and sss stores), what it
+/// holds and, for an arch it has no record of, why its metrics are null.
+void add_coverage_notes(Json& row, const Benchmark& benchmark, std::uint32_t index, Dataset dataset, int hp) {
+  const std::uint32_t covered = archs_with_records(benchmark, dataset, hp);
+  if (covered == benchmark.size()) return;
+  const bench::SpaceDefinition& space = benchmark.definition();
+  row["partial_store"] = "this store has records for " + std::to_string(covered) + " of " + std::to_string(benchmark.size()) +
+                         " archs at hp " + std::to_string(hp) + "; " + space.how_to_import();
+  const bool has_record = !row["valid_accuracy"].is_null() || !row["test_accuracy"].is_null() || !row["train_accuracy"].is_null();
+  if (!has_record) row["missing"] = "arch " + std::to_string(index) + " has no record in this partial store, so its metrics are null";
 }
 
 void print_human(const Json& object) {
@@ -127,7 +164,7 @@ std::string csv_field(const Json& value) {
 void add_info(CLI::App& bench_cmd) {
   struct Options : QueryOptions {
     std::optional<std::int64_t> index;
-    std::string arch;
+    std::string arch, hash;
     std::optional<std::int64_t> seed;
     int epoch = -1;
     bool json = false;
@@ -137,25 +174,27 @@ void add_info(CLI::App& bench_cmd) {
   add_query_options(*cmd, *o);
   auto* index_opt = add_integer_option(*cmd, "--index", o->index, "Benchmark index of the architecture", INT32_MIN, INT32_MAX);
   auto* arch_opt = add_text_option(*cmd, "--arch", o->arch, "Architecture string (" + arch_syntaxes() + ")");
+  auto* hash_opt = add_text_option(*cmd, "--hash", o->hash, "A hash that names the architecture (nb101: the module hash, 32 hex digits)");
   index_opt->excludes(arch_opt);
+  hash_opt->excludes(index_opt)->excludes(arch_opt);
   add_integer_option(*cmd, "--seed", o->seed, "One training trial (e.g. 777) instead of the mean over seeds", 0, INT32_MAX);
   add_integer_option(*cmd, "--epoch", o->epoch, "0-based epoch of the schedule (default: the last)", -1, 999);
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o] {
-    if (!o->index && o->arch.empty()) throw Error("give --index or --arch");
+    if (!o->index && o->arch.empty() && o->hash.empty()) throw Error("give --index, --arch or --hash");
     const Query q = open_query(*o);
     std::uint32_t index = 0;
     if (o->index) {
       q.benchmark.definition().require_index(*o->index, "--index");
       index = static_cast<std::uint32_t>(*o->index);
+    } else if (!o->hash.empty()) {
+      index = q.benchmark.definition().arch_of_hash(o->hash);
     } else {
       index = q.benchmark.index_of(o->arch);
     }
     const bench::Trial trial = o->seed ? bench::Trial::of_seed(static_cast<std::int32_t>(*o->seed)) : bench::Trial::mean();
     Json row = arch_row(q.benchmark, index, q.dataset, q.hp, trial, o->epoch);
-    for (const bench::ArchDetail& detail : q.benchmark.definition().arch_details(index)) {
-      std::visit([&](const auto& value) { row[detail.key] = value; }, detail.value);
-    }
+    add_coverage_notes(row, q.benchmark, index, q.dataset, q.hp);
     if (o->json) {
       std::cout << row.dump() << "\n";
     } else {
@@ -274,6 +313,20 @@ void add_import(CLI::App& bench_cmd) {
   macro_cmd->callback([macro] {
     const auto report = bench::import_macro_json(macro->src, macro->out);
     Json row{{"space", "macro"}, {"archs", report.archs}, {"classes", report.classes}, {"out", macro->out}};
+    std::cout << row.dump() << "\n";
+  });
+
+  struct Nb101VisOptions {
+    std::string graphs, hashes, out;
+  };
+  auto vis = std::make_shared<Nb101VisOptions>();
+  CLI::App* vis_cmd = cmd->add_subcommand("nb101-vis", "nasbench-vis's NAS-Bench-101 subsets (builds the shipped partial nb101 store)");
+  add_text_option(*vis_cmd, "--graphs", vis->graphs, "nasbench-vis_data-1k.json (cells with graphs)")->required();
+  add_text_option(*vis_cmd, "--hashes", vis->hashes, "nasbench-vis_data-10k.json (cells by hash only)")->required();
+  add_text_option(*vis_cmd, "--out", vis->out, "The store file to write")->required();
+  vis_cmd->callback([vis] {
+    const auto report = bench::import_nb101_vis(vis->graphs, vis->hashes, vis->out);
+    Json row{{"space", "nb101"}, {"with_graphs", report.with_graphs}, {"hash_only", report.hash_only}, {"out", vis->out}};
     std::cout << row.dump() << "\n";
   });
 

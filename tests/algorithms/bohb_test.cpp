@@ -424,6 +424,26 @@ TEST(BohbSearch, ProposalsConcentrateWhereLossesAreLow) {
   EXPECT_GT(textbook_mostly, 0.8);
 }
 
+TEST(BohbKde, ACandidateThatIsNoArchIsNeverTaken) {
+  // As in DensityRatioPicksAsHpbandster, whose best candidate is (1, 2); here (1, 2) is declared no
+  // arch (as about a quarter of nb101's edge/op combinations are), so another candidate wins, and with every
+  // candidate refused there is no pick (the caller then samples a valid arch at random).
+  const std::vector<std::vector<int>> good_data{{1, 2}, {1, 3}, {1, 2}};
+  const std::vector<std::vector<int>> bad_data{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 4}};
+  const std::vector<int> choices{5, 5};
+  const CategoricalKde good(good_data, {0.3, 0.3}, choices, false);
+  const CategoricalKde bad(bad_data, {0.5, 0.5}, choices, false);
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    Rng rng(seed);
+    const auto pick = maximize_density_ratio(good, bad, choices, 64, 0.3, rng,
+                                             [](const std::vector<int>& x) { return x != std::vector<int>{1, 2}; });
+    ASSERT_TRUE(pick.has_value());
+    EXPECT_NE(*pick, (std::vector<int>{1, 2}));
+    Rng again(seed);
+    EXPECT_FALSE(maximize_density_ratio(good, bad, choices, 64, 0.3, again, [](const std::vector<int>&) { return false; }));
+  }
+}
+
 TEST(BohbKde, DensityRatioPicksAsHpbandster) {
   // Good points agree on decision 0 (value 1); the bad points cover every value.
   const std::vector<std::vector<int>> good_data{{1, 2}, {1, 3}, {1, 2}};

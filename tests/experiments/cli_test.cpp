@@ -104,7 +104,7 @@ TEST(Cli, BadInputGivesOneErrorLine) {
   expect_clean_error("bench info --space sss --dataset cifar10 --arch 8:8:8:8:9", "not a candidate");
   expect_clean_error("bench info --dataset cifar10 --index 0 --hp 50", "hp 50 is not in this benchmark");
   expect_clean_error("bench info --dataset cifar10 --index 0 --seed 777", "no trial with seed 777");
-  expect_clean_error("bench info --dataset cifar10", "give --index or --arch");
+  expect_clean_error("bench info --dataset cifar10", "give --index, --arch or --hash");
   expect_clean_error("bench info --dataset cifar10 --index 0 --bench /nonexistent.nasbench", "cannot read benchmark store");
   expect_clean_error("bench info --dataset cifar10 --index 0 --bench " + std::string(NAS_BINARY_DIR) + "/CMakeCache.txt",
                      "not a nas benchmark store");
@@ -137,6 +137,78 @@ TEST(Cli, ImportThenQueryTheOfficialSizeRecords) {
   EXPECT_EQ(row["params_m"], 0.144834);
   EXPECT_FALSE(row["time_estimated"].get<bool>());
   fs::remove(out);
+}
+
+// ---- NAS-Bench-101 ------------------------------------------------------------------------------
+
+TEST(Cli, Nb101InfoByHashAnswersFromTheShippedPartialStore) {
+  const auto row = json_of(nas("bench info --space nb101 --hash 00005c142e6f48ac74fdcf73e3439874 --hp 108 --json"));
+  EXPECT_EQ(row["space"], "nb101");
+  EXPECT_EQ(row["dataset"], "cifar10") << "the space's only dataset is the default";
+  EXPECT_EQ(row["hash"], "00005c142e6f48ac74fdcf73e3439874");
+  EXPECT_EQ(row["arch"], "in,c3,mp,c3,c3,c1,out:0-1,0-4,0-5,1-2,2-3,2-6,3-5,4-5,5-6");
+  EXPECT_EQ(row["hp"], 108);
+  EXPECT_EQ(row["valid_accuracy"], 100.0 * 0.9304887652397156);
+  EXPECT_TRUE(row["test_accuracy"].is_null());
+  EXPECT_EQ(row["params_m"], 8.55553);
+  EXPECT_NE(row["partial_store"].get<std::string>().find("11000 of 423624"), std::string::npos) << row;
+  EXPECT_FALSE(row.contains("missing"));
+  // The same cell by its text form, by nasbench's JSON form (unpruned, renumbered), and by index.
+  const auto by_arch = json_of(nas("bench info --space nasbench101 --dataset cifar10 --json --arch " + row["arch"].get<std::string>()));
+  EXPECT_EQ(by_arch, row);
+  // Vertices 3 and 4 swapped, and a dead-end max pool (vertex 6) that pruning removes.
+  const std::string json_form =
+      R"('{"matrix": [[0,1,0,1,0,1,0,0],[0,0,1,0,0,0,0,0],[0,0,0,0,1,0,1,1],[0,0,0,0,0,1,0,0],[0,0,0,0,0,1,0,0],)"
+      R"([0,0,0,0,0,0,0,1],[0,0,0,0,0,0,0,0],[0,0,0,0,0,0,0,0]], "ops": ["input","conv3x3-bn-relu","maxpool3x3",)"
+      R"("conv3x3-bn-relu","conv3x3-bn-relu","conv1x1-bn-relu","maxpool3x3","output"]}')";
+  EXPECT_EQ(json_of(nas("bench info --space nb101 --json --arch " + json_form))["index"], row["index"]);
+  EXPECT_EQ(json_of(nas("bench info --space nb101 --json --index " + row["index"].dump())), row);
+}
+
+TEST(Cli, OnlyAPartialStoreCarriesCoverageNotes) {
+  for (const std::string hp : {"12", "200"}) {  // the shipped tss store has no 200-epoch validation accuracy
+    const auto tss = json_of(nas("bench info --space tss --dataset cifar10 --index 5 --json --hp " + hp));
+    EXPECT_FALSE(tss.contains("partial_store")) << tss;
+    EXPECT_FALSE(tss.contains("missing")) << tss;
+  }
+  const auto sss = json_of(nas("bench info --space sss --dataset cifar10 --index 5 --json"));
+  EXPECT_NE(sss["partial_store"].get<std::string>().find("records for 3 of 32768 archs"), std::string::npos) << sss;
+  EXPECT_TRUE(sss.contains("missing"));
+}
+
+TEST(Cli, Nb101CellNotInThePartialStoreIsNullWithTheReason) {
+  const auto row = json_of(nas("bench info --space nb101 --index 0 --json"));
+  EXPECT_EQ(row["hash"], "043721b9c7fe8c5fad811d47d83132ec");
+  EXPECT_TRUE(row["valid_accuracy"].is_null());
+  EXPECT_NE(row["missing"].get<std::string>().find("no record in this partial store"), std::string::npos) << row;
+  EXPECT_NE(row["partial_store"].get<std::string>().find("nasbench_only108.tfrecord"), std::string::npos) << row;
+}
+
+TEST(Cli, Nb101SearchesStopAtOnceOnThePartialStore) {
+  for (const std::string algo : {"random", "rea", "reinforce", "bohb"}) {
+    expect_clean_error("search --space nb101 --algo " + algo + " --dataset cifar10",
+                       "11,000 of 423,624 archs; query-based searchers need all of them: the full data is the official "
+                       "nasbench_only108.tfrecord");
+  }
+}
+
+TEST(Cli, Nb101BadInputGivesOneErrorLine) {
+  expect_clean_error("bench info --space nb101 --hash 00005c14", "malformed NAS-Bench-101 hash '00005c14' (expected 32 hex digits)");
+  expect_clean_error("bench info --space nb101 --hash 00005c142e6f48ac74fdcf73e343987g", "malformed NAS-Bench-101 hash");
+  expect_clean_error("bench info --space nb101 --hash ffffffffffffffffffffffffffffffff", "no NAS-Bench-101 cell has the hash");
+  expect_clean_error("bench info --space tss --dataset cifar10 --hash 00005c142e6f48ac74fdcf73e3439874", "the tss space has no hashes");
+  expect_clean_error("bench info --space nb101 --hash 00005c142e6f48ac74fdcf73e3439874 --index 3", "error: ");
+  expect_clean_error("bench info --space nb101 --arch in,c5,out:0-1,1-2", "c5");
+  expect_clean_error("bench info --space nb101 --arch '{\"matrix\": [[0,1],[1,0]], \"ops\": [\"input\", \"output\"]}'",
+                     "triangular");
+  expect_clean_error("bench info --space nb101 --arch '{\"matrix\": [[0,1],[0,0]], \"ops\": [\"input\", \"conv5x5\"]}'",
+                     "conv5x5");
+  expect_clean_error("bench info --space nb101 --arch in,c3,out:0-1", "is not reachable from the input");
+  expect_clean_error("bench info --space nb101 --index 0 --hp 200", "hp 200");
+  expect_clean_error("bench info --space nb101 --dataset cifar100 --index 0", "the nb101 space has no dataset cifar100");
+  expect_clean_error("bench info --space tss --index 0", "--dataset is required on the tss space (it has cifar10-valid, cifar10, cifar100, ImageNet16-120)");
+  expect_clean_error("bench import nb101-vis --graphs /nonexistent.json --hashes /nonexistent.json --out /tmp/x.nasbench",
+                     "/nonexistent.json");
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ TEST(Search, ListShowsEverySearcherWithItsConfig) {
   for (const auto& a : list["algorithms"]) spaces[a["name"]] = a["spaces"];
   for (const char* name : {"random", "rea", "reinforce", "bohb"}) {
     EXPECT_EQ(family[name], "query-based") << name;
-    EXPECT_EQ(spaces[name], nlohmann::json::array({"tss", "sss", "macro"})) << name;
+    EXPECT_EQ(spaces[name], nlohmann::json::array({"tss", "sss", "macro", "nb101"})) << name;
   }
   // The weight-sharing searchers come from libnas_weight_sharing, which only a LibTorch build has.
   for (const char* name : {"darts-v1", "darts-v2", "gdas", "setn", "random-ws", "enas"}) {

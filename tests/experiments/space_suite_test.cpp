@@ -5,6 +5,12 @@
 // space's budget on every dataset with every searcher (plugins included), REA and REINFORCE beat
 // random search over 500 runs, a grid on the space runs, resumes and reports, and bad input for
 // the space gives one error line.
+//
+// nb101 runs on its shipped store, which is partial (11,000 of 423,624 cells, no test accuracy):
+// there the search and grid cases check instead that every searcher and a grid stop at once with
+// the line saying how to import the official data, "best" is by validation accuracy, and only the
+// 500-run comparison is skipped. Its search cases become the
+// ordinary ones once a full store exists (the tfrecord importer).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -34,6 +40,8 @@ struct SpaceCase {
   std::string malformed_arch;
   std::string foreign_dataset;        ///< a dataset key the space does not have ("" if it has all)
   std::string searched_on;            ///< the note a result carries about its signal ("" if none)
+  std::string best_metric = "test_accuracy";  ///< what `bench best` is checked on
+  bool searchable = true;             ///< false: a partial store, on which searches must stop at once
 };
 
 std::ostream& operator<<(std::ostream& out, const SpaceCase& c) { return out << c.space; }
@@ -45,6 +53,8 @@ const std::vector<SpaceCase>& space_cases() {
       {"sss", NAS_SYNTHETIC_SSS_STORE, {"cifar10", "cifar100", "ImageNet16-120"}, 32768, false, "8:16:24:32:64", "8:16:24:32",
        "", ""},
       {"macro", "", {"cifar10"}, 6561, true, "02012100", "0201210", "cifar100", "searched on test accuracy"},
+      {"nb101", "", {"cifar10"}, 423624, false, "in,c3,mp,c3,c3,c1,out:0-1,0-4,0-5,1-2,2-3,2-6,3-5,4-5,5-6",
+       "in,c3,out", "cifar100", "", "valid_accuracy", false},
   };
   return cases;
 }
@@ -77,13 +87,13 @@ TEST_P(SpaceSuite, InfoExportAndBestAgree) {
     const auto row = nlohmann::json::parse(line);
     ASSERT_EQ(row["index"], rows);
     ASSERT_EQ(row["space"], c.space);
-    if (row["test_accuracy"].is_number() && row["test_accuracy"].get<double>() > best) {
-      best = row["test_accuracy"].get<double>();
+    if (row[c.best_metric].is_number() && row[c.best_metric].get<double>() > best) {
+      best = row[c.best_metric].get<double>();
       best_index = rows;
     }
   }
   EXPECT_EQ(rows, c.archs);
-  const auto top = json_of(nas("bench best --dataset " + dataset + " --metric test_accuracy --json" + where()));
+  const auto top = json_of(nas("bench best --dataset " + dataset + " --metric " + c.best_metric + " --json" + where()));
   EXPECT_EQ(top["index"], best_index) << "ties go to the lowest index";
   EXPECT_EQ(top["value"].get<double>(), best);
   const auto info = json_of(nas("bench info --dataset " + dataset + " --arch '" + c.example_arch + "' --json" + where()));
@@ -92,7 +102,15 @@ TEST_P(SpaceSuite, InfoExportAndBestAgree) {
   EXPECT_EQ(info, by_index);
 }
 
+/// On a partial store: every searcher stops at once, with the one line saying how to get the data.
+void expect_searches_refused(const SpaceCase& c, const std::string& where) {
+  for (const std::string algo : {"random", "rea", "reinforce", "bohb"}) {
+    expect_clean_error("search --algo " + algo + " --dataset " + c.datasets.front() + where, "query-based searchers need all of them");
+  }
+}
+
 TEST_P(SpaceSuite, OneSearchRunIsDeterministicInItsSeed) {
+  if (!GetParam().searchable) return expect_searches_refused(GetParam(), where());
   for (const std::string algo : {"random", "rea", "reinforce", "bohb"}) {
     const std::string base = "search --algo " + algo + " --dataset " + GetParam().datasets.back() + " --json" + where() + " --seed ";
     auto first = json_of(nas(base + "3"));
@@ -108,6 +126,7 @@ TEST_P(SpaceSuite, OneSearchRunIsDeterministicInItsSeed) {
 
 TEST_P(SpaceSuite, EveryQuerySearcherSpendsTheSpaceBudgetOnEveryDataset) {
   const SpaceCase& c = GetParam();
+  if (!c.searchable) return expect_searches_refused(c, where());
   const std::string plugin = std::string(" --plugin ") + NAS_LOCAL_SEARCH_PLUGIN;
   for (const std::string algo : {"random", "rea", "reinforce", "bohb", "local-search"}) {
     for (const std::string& dataset : c.datasets) {
@@ -141,6 +160,7 @@ double mean_test(const std::string& algo, const std::string& dataset, const std:
 }
 
 TEST_P(SpaceSuite, ReaAndReinforceBeatRandomSearchOver500Runs) {
+  if (!GetParam().searchable) GTEST_SKIP() << GetParam().space << ": its store is partial, so it cannot be searched";
   for (const std::string& dataset : GetParam().datasets) {
     const double random = mean_test("random", dataset, where());
     EXPECT_GT(mean_test("rea", dataset, where()), random) << dataset;
@@ -155,6 +175,11 @@ TEST_P(SpaceSuite, AGridOnTheSpaceRunsResumesAndReports) {
                                        << benchmarks_yaml() << "datasets: [" << c.datasets.front() << "]\nruns: 10\n"
                                        << "algorithms: [{name: random}, {name: rea}]\n";
   const std::string run = "run " + dir.file("grid.yaml") + " --out " + dir.file("out");
+  if (!c.searchable) {  // a partial store: the grid stops before it starts, and leaves nothing behind
+    expect_clean_error(run, "query-based searchers need all of them");
+    EXPECT_FALSE(fs::exists(dir.file("out")));
+    return;
+  }
   EXPECT_EQ(json_of(nas(run))["executed"], 20);
   EXPECT_EQ(json_of(nas(run))["already_done"], 20);
   const auto summary = json_of(nas("report " + dir.file("out") + " --json"));
@@ -188,8 +213,10 @@ TEST_P(SpaceSuite, TheDatasetKeyDefaultsOnlyWhereTheSpaceHasOne) {
   if (c.datasets.size() == 1) {
     const auto named = json_of(nas("bench info --dataset " + c.datasets.front() + " --index 0 --json" + where()));
     EXPECT_EQ(json_of(nas("bench info --index 0 --json" + where())), named);
-    const auto searched = json_of(nas("search --algo rea --seed 1 --json" + where()));
-    EXPECT_EQ(searched["dataset"], c.datasets.front());
+    if (c.searchable) {
+      const auto searched = json_of(nas("search --algo rea --seed 1 --json" + where()));
+      EXPECT_EQ(searched["dataset"], c.datasets.front());
+    }
   } else {
     expect_clean_error("bench info --index 0" + where(), "--dataset is required on the " + c.space + " space (it has ");
     expect_clean_error("search --algo rea" + where(), "--dataset is required on the " + c.space + " space");

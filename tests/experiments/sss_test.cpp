@@ -324,7 +324,7 @@ TEST(GridErrors, BadGridsGiveOneErrorLine) {
   check(head + rea, "missing key 'spaces'");
   check(head + "spaces: tss\n" + rea, "spaces must be a non-empty list of spaces");
   check(head + "spaces: []\n" + rea, "spaces must be a non-empty list of spaces");
-  check(head + "spaces: [tss, nasbench101]\n" + rea, "spaces[1]: unknown search space 'nasbench101'");
+  check(head + "spaces: [tss, nasbench301]\n" + rea, "spaces[1]: unknown search space 'nasbench301'");
   check(head + "spaces: [sss, size]\n" + rea, "spaces lists sss twice");
   // Benchmarks.
   check(head + "spaces: [sss]\nbenchmarks: {sss: /nonexistent/sss.nasbench}\n" + rea,

@@ -8,5 +8,6 @@ namespace nas::bench {
 const SpaceDefinition& topology_space_definition();  // spaces/topology.cpp
 const SpaceDefinition& size_space_definition();      // spaces/size.cpp
 const SpaceDefinition& macro_space_definition();     // spaces/macro/macro_definition.cpp
+const SpaceDefinition& nb101_space_definition();     // spaces/nb101/nb101_definition.cpp
 
 }  // namespace nas::bench

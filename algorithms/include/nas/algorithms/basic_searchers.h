@@ -58,7 +58,8 @@ class RegularizedEvolution final : public QuerySearcher {
 /// 5 layers x 8 widths), logits initialised 1e-3 * N(0, 1); reward = validation accuracy in percent;
 /// baseline = bias-corrected exponential moving average, updated with the reward before the
 /// advantage is formed; loss = -sum(log p) * (reward - baseline); one Adam step per sample. The
-/// result is the best architecture seen (not the policy's argmax), as in NATS-Bench.
+/// result is the best architecture seen (not the policy's argmax), as in NATS-Bench. On nb101
+/// (21 edge bits + 5 ops), a combination that is no valid cell is drawn again from the policy.
 class Reinforce final : public QuerySearcher {
  public:
   struct Config {
@@ -77,6 +78,13 @@ class Reinforce final : public QuerySearcher {
   void tell(const Proposal& proposal, const Evaluation& evaluation) override;
 
  private:
+  /// Draws after which ask() gives up: far more than a policy close to uniform needs (73% of
+  /// uniformly drawn nb101 combinations are cells), so reaching it means the policy has collapsed
+  /// onto combinations that are no arch.
+  static constexpr int kMaxPolicyDraws = 100000;
+  /// One choice per decision from the policy, into last_choices_.
+  void draw_choices(Rng& rng);
+
   Config config_;
   const bench::SearchSpace* space_ = nullptr;
   std::vector<std::vector<double>> logits_, adam_m_, adam_v_;

@@ -52,6 +52,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,9 +134,12 @@ class CategoricalKde {
 /// max(1e-32, bad(x)) / max(good(x), 1e-32) (Python max semantics), lowest wins, the first on ties.
 /// A candidate with a non-finite score is taken at once if good(x) is finite (a value the bad data
 /// never had). nullopt when no candidate has a usable score (the caller then samples at random).
+/// With `admissible`, a candidate it refuses (nb101: not a valid cell) scores worst of all, as the
+/// NAS-Bench-101 paper's BO methods treat invalid configurations: it is never taken.
 std::optional<std::vector<int>> maximize_density_ratio(const CategoricalKde& good, const CategoricalKde& bad,
                                                        const std::vector<int>& num_choices, int num_samples,
-                                                       double min_bandwidth, Rng& rng);
+                                                       double min_bandwidth, Rng& rng,
+                                                       const std::function<bool(const std::vector<int>&)>& admissible = {});
 
 class Bohb : public QuerySearcher {
  public:

@@ -10,7 +10,8 @@
 //   NAS_PLUGIN(register_my_searchers)
 //
 // `nas` refuses a library that lacks the entry points or was built for another plugin interface
-// version. The interface version changes whenever Searcher, the tasks (QueryTask, TrainingTask) or the registry change.
+// version. The interface version changes whenever Searcher, the tasks (QueryTask, TrainingTask), the
+// registry or the SearchSpace a searcher works on change (6: SearchSpace::try_from_decisions, a virtual sample).
 #pragma once
 
 #include <string>
@@ -18,7 +19,7 @@
 
 #include "nas/algorithms/registry.h"
 
-#define NAS_PLUGIN_ABI_VERSION 5
+#define NAS_PLUGIN_ABI_VERSION 6
 
 #define NAS_PLUGIN(register_function)                                                              \
   extern "C" __attribute__((visibility("default"))) int nas_plugin_abi_version() {                 \

@@ -32,7 +32,7 @@ using bench::ArchId;
 
 /// When a search stops. A zero field is no limit; at least one must be set.
 struct Budget {
-  double seconds = 0;         ///< simulated seconds (benchmark training + evaluation time)
+  double seconds = 0;         ///< simulated seconds (benchmark training time, plus evaluation time where the space charges it)
   std::int64_t queries = 0;   ///< number of evaluations
 };
 

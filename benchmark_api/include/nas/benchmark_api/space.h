@@ -23,7 +23,7 @@
 namespace nas::bench {
 
 /// The spaces this build knows. The value is internal (stores name their space by name).
-enum class Space : std::uint8_t { Topology = 0, Size = 1, Macro = 2 };
+enum class Space : std::uint8_t { Topology = 0, Size = 1, Macro = 2, Nb101 = 3 };
 
 using ArchId = std::uint32_t;
 class SearchSpace;
@@ -81,6 +81,9 @@ class SpaceDefinition {
   virtual std::string_view arch_syntax() const = 0;
   /// Extra facts `nas bench info` prints for one arch (none by default).
   virtual std::vector<ArchDetail> arch_details(ArchId /*arch*/) const { return {}; }
+  /// The arch a hash names, in a space whose archs have one (nb101: the module hash; `--hash`).
+  /// Throws nas::Error if the space has no hashes, or the text is malformed or no arch's hash.
+  virtual ArchId arch_of_hash(std::string_view hash) const;
   /// The SearchSpace the searchers use (sampling, mutation, encoding, canonical forms).
   virtual std::unique_ptr<SearchSpace> make_search_space() const = 0;
 
@@ -104,6 +107,10 @@ class SpaceDefinition {
   /// Whether the data records training and evaluation times (simulated search costs). A space
   /// without them is searched with query budgets, and an evaluation costs no simulated time.
   virtual bool records_times() const { return true; }
+  /// Whether an evaluation's simulated cost includes one pass over the evaluation set (NATS-Bench's
+  /// simulate_train_eval) or is the training time alone (NAS-Bench-101's training_time_spent
+  /// counter; its data has no evaluation times).
+  virtual bool charges_evaluation_time() const { return true; }
 
   // ---- where the data comes from --------------------------------------------------------------
   /// File name of the store shipped with nas (in the data folder).
