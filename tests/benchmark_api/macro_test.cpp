@@ -13,6 +13,7 @@
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/macro/macro_importer.h"
 #include "nas/benchmark_api/macro/macro_space.h"
+#include "expect_error.h"
 #include "test_data.h"
 
 namespace nas::bench {
@@ -35,14 +36,7 @@ std::string read_bytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void expect_error(const std::function<void()>& action, const std::string& fragment) {
-  try {
-    action();
-    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
-  } catch (const nas::Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using nas::test::expect_error;
 
 TEST(MacroSpace, CodesAndTheBaseThreeIndexOrder) {
   EXPECT_EQ(macro_index_of(parse_macro_arch("00000000")), 0u);

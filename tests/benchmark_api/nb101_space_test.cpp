@@ -25,6 +25,7 @@
 #include "nas/benchmark_api/nb101/nb101_space.h"
 #include "nas/benchmark_api/nb101/nb101_vis_importer.h"
 #include "nas/benchmark_api/search_space.h"
+#include "expect_error.h"
 #include "test_data.h"
 
 namespace nas::bench {
@@ -32,14 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void expect_error(const std::function<void()>& action, const std::string& fragment) {
-  try {
-    action();
-    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
-  } catch (const nas::Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using nas::test::expect_error;
 
 const Nb101Cells& cells() { return Nb101Cells::get(); }
 const SpaceDefinition& nb101() { return space_definition(Space::Nb101); }

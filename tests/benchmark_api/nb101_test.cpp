@@ -24,6 +24,7 @@
 #include "nas/benchmark_api/nb101/nb101_hash.h"
 #include "nas/benchmark_api/nb101/nb101_spec.h"
 #include "nas/benchmark_api/store.h"
+#include "expect_error.h"
 #include "test_data.h"
 
 namespace nas::bench {
@@ -31,14 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void expect_error(const std::function<void()>& action, const std::string& fragment) {
-  try {
-    action();
-    ADD_FAILURE() << "no error; expected one mentioning '" << fragment << "'";
-  } catch (const nas::Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+using nas::test::expect_error;
 
 Nb101Spec spec_of(std::string_view text) { return parse_nb101_spec(text); }
 

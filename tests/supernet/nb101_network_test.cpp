@@ -4,7 +4,6 @@
 // definition written with functional ops (truncation, projections, sums, max pool, concat), the
 // downsampling's TF 'same' padding, names, BN settings, TF's initialization, determinism,
 // gradients, layouts and dtypes. Forwards use batch 1 or 2 at 32x32.
-#include <ATen/record_function.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -29,6 +28,7 @@
 #include "nas/benchmark_api/nb101/nb101_spec.h"
 #include "nas/supernet/nb101_network.h"
 #include "nas/supernet/operations.h"
+#include "mac_tally.h"
 
 namespace {
 
@@ -108,88 +108,10 @@ constexpr TableCell kTableCells[] = {
     {"in,c3,c1,out:0-1,0-2,1-3", 10177674},  // prunes to in -> c3 -> out (vertex 2 dangles)
 };
 
-// --- Multiply-accumulates observed in a forward -------------------------------------------------------
-// As in macro_network_test.cpp: LibTorch has no module hooks, so a thread-local RecordFunction
-// observer sees the convolutions and matrix products the forward dispatches, with their operands
-// and outputs, and adds output elements x (weight elements per output channel) for a convolution,
-// x the inner dimension for a product. Only the outermost product of a nest counts (a Linear
-// dispatches aten::linear -> addmm or matmul, depending on the LibTorch version). Nothing here
-// knows the network's layout or the cost formula.
+// --- Multiply-accumulates observed in a forward (mac_tally.h) ---------------------------------------
 
-struct MacObservation : at::ObserverContext {
-  std::int64_t macs_per_output = 0;
-  bool is_conv = false;
-  bool nested = false;
-};
-
-struct MacTally {
-  std::int64_t macs = 0;
-  int convolutions = 0;
-  int products = 0;
-  int channels_last_conv_inputs = 0;
-};
-thread_local MacTally* active_tally = nullptr;
-thread_local int observed_depth = 0;
-
-std::unique_ptr<at::ObserverContext> observe_start(const at::RecordFunction& fn) {
-  if (active_tally == nullptr) return nullptr;
-  const std::string_view name = fn.name();
-  std::int64_t macs_per_output = 0;
-  const bool is_conv = name == "aten::convolution";
-  if (is_conv) {
-    const at::Tensor weight = fn.inputs()[1].toTensor();
-    macs_per_output = weight.numel() / weight.size(0);
-    if (observed_depth == 0 && fn.inputs()[0].toTensor().is_contiguous(at::MemoryFormat::ChannelsLast)) {
-      ++active_tally->channels_last_conv_inputs;
-    }
-  } else if (name == "aten::linear" || name == "aten::addmm") {
-    macs_per_output = fn.inputs()[1].toTensor().size(1);  // linear's weight [out, in]; addmm's mat1 [n, in]
-  } else if (name == "aten::mm" || name == "aten::matmul") {
-    macs_per_output = fn.inputs()[0].toTensor().size(-1);
-  } else {
-    return nullptr;
-  }
-  auto observation = std::make_unique<MacObservation>();
-  observation->is_conv = is_conv;
-  observation->macs_per_output = macs_per_output;
-  observation->nested = observed_depth++ > 0;
-  return observation;
-}
-
-void observe_end(const at::RecordFunction& fn, at::ObserverContext* context) {
-  if (context == nullptr || active_tally == nullptr) return;
-  --observed_depth;
-  const auto& observation = static_cast<const MacObservation&>(*context);
-  if (observation.nested) return;
-  active_tally->macs += fn.outputs().at(0).toTensor().numel() * observation.macs_per_output;
-  ++(observation.is_conv ? active_tally->convolutions : active_tally->products);
-}
-
-MacTally observe_forward(Nb101Network& net, const torch::Tensor& images) {
-  net->eval();
-  torch::NoGradGuard no_grad;
-  MacTally tally;
-  active_tally = &tally;
-  observed_depth = 0;
-  const at::CallbackHandle handle = at::addThreadLocalCallback(
-      at::RecordFunctionCallback(observe_start, observe_end).needsInputs(true).needsOutputs(true));
-  try {
-    net->forward(images);
-  } catch (...) {
-    at::removeCallback(handle);
-    active_tally = nullptr;
-    throw;
-  }
-  at::removeCallback(handle);
-  active_tally = nullptr;
-  return tally;
-}
-
-int count_convs(Nb101Network& net) {
-  int convs = 0;
-  for (const auto& module : net->modules(/*include_self=*/false)) convs += module->as<torch::nn::Conv2d>() != nullptr;
-  return convs;
-}
+using test::MacTally;
+using test::observe_forward;
 
 std::map<std::string, torch::Tensor> state_of(const torch::nn::Module& net) {
   std::map<std::string, torch::Tensor> state;
@@ -270,7 +192,7 @@ TEST(Nb101Network, MeasuredMacsAreTheCostModels) {
     EXPECT_EQ(tally.macs, static_cast<std::int64_t>(bench::nb101_network_cost(spec).macs))
         << bench::format_nb101_text(spec);
     // Every Conv2d of the module ran exactly once, and the classifier once.
-    EXPECT_EQ(tally.convolutions, count_convs(net)) << bench::format_nb101_text(spec);
+    EXPECT_EQ(tally.convolutions, test::count_conv_modules(*net)) << bench::format_nb101_text(spec);
     EXPECT_EQ(tally.products, 1) << bench::format_nb101_text(spec);
   }
 }
@@ -540,7 +462,7 @@ TEST(Nb101Network, ChannelsLastOnCpuGivesTheSameLogitsAndEveryConvolutionThatLay
     automatic->train(training);
     EXPECT_TRUE(torch::allclose(automatic->forward(images), plain->forward(images), 1e-4, 1e-4)) << training;
   }
-  const int convs = count_convs(plain);
+  const int convs = test::count_conv_modules(*plain);
   const MacTally off = observe_forward(plain, images), on = observe_forward(automatic, images);
   EXPECT_EQ(off.convolutions, convs);
   EXPECT_EQ(off.channels_last_conv_inputs, 0);
