@@ -25,6 +25,7 @@
 #include "nas/benchmark_api/nb101/nb101_spec.h"
 #include "nas/benchmark_api/store.h"
 #include "expect_error.h"
+#include "nb101_vis_cells.h"
 #include "test_data.h"
 
 namespace nas::bench {
@@ -39,46 +40,11 @@ Nb101Spec spec_of(std::string_view text) { return parse_nb101_spec(text); }
 // ---- The official data --------------------------------------------------------------------------
 
 // One cell of nasbench-vis's 1k file, with the padding (op label -3, zero rows and columns) removed.
-struct OfficialCell {
-  Nb101Graph graph;
-  std::string key;
-  std::uint64_t params = 0;
-};
-
-Nb101Op op_of_vis_label(int label) {
-  switch (label) {
-    case -1: return Nb101Op::Input;
-    case -2: return Nb101Op::Output;
-    case 0: return Nb101Op::Conv3x3;
-    case 1: return Nb101Op::Conv1x1;
-    case 2: return Nb101Op::MaxPool3x3;
-    default: throw std::runtime_error("unexpected op label " + std::to_string(label));
-  }
-}
+using OfficialCell = nas::test::Nb101VisCell;
 
 const std::vector<OfficialCell>& official_1k() {
-  static const std::vector<OfficialCell> cells = [] {
-    std::ifstream in(nas::test::shared_data("nasbench101/nasbench-vis_data-1k.json"));
-    const nlohmann::json data = nlohmann::json::parse(in);
-    std::vector<OfficialCell> result;
-    for (std::size_t i = 0; i < data["key"].size(); ++i) {
-      OfficialCell cell;
-      cell.key = data["key"][i].get<std::string>();
-      cell.params = data["trainable_parameters"][i].get<std::uint64_t>();
-      std::size_t n = 0;
-      for (const nlohmann::json& label : data["operations"][i]) {
-        if (label.get<int>() == -3) break;  // padding from here on
-        cell.graph.ops.push_back(op_of_vis_label(label.get<int>()));
-        ++n;
-      }
-      for (std::size_t x = 0; x < n; ++x) {
-        std::vector<int>& row = cell.graph.matrix.emplace_back();
-        for (std::size_t y = 0; y < n; ++y) row.push_back(data["adjacency"][i][x][y].get<double>() != 0.0 ? 1 : 0);
-      }
-      result.push_back(std::move(cell));
-    }
-    return result;
-  }();
+  static const std::vector<OfficialCell> cells =
+      nas::test::read_nb101_vis_cells(nas::test::shared_data("nasbench101/nasbench-vis_data-1k.json"));
   return cells;
 }
 

@@ -18,7 +18,7 @@
 #include <memory>
 #include <string_view>
 
-namespace nas::supernet::test {
+namespace nas::test {
 
 struct MacObservation : at::ObserverContext {
   std::int64_t macs_per_output = 0;
@@ -102,4 +102,4 @@ inline int count_conv_modules(const torch::nn::Module& net) {
   return convs;
 }
 
-}  // namespace nas::supernet::test
+}  // namespace nas::test

@@ -29,6 +29,7 @@
 #include "nas/supernet/nb101_network.h"
 #include "nas/supernet/operations.h"
 #include "mac_tally.h"
+#include "nb101_vis_cells.h"
 
 namespace {
 
@@ -52,40 +53,15 @@ struct OfficialCell {
   std::int64_t params = 0;
 };
 
-// The file's op labels (its repository's src/nas-101/GraphView.js); -3 pads cells of < 7 vertices.
-Nb101Op op_of_vis_label(int label) {
-  switch (label) {
-    case -1: return Nb101Op::Input;
-    case -2: return Nb101Op::Output;
-    case 0: return Nb101Op::Conv3x3;
-    case 1: return Nb101Op::Conv1x1;
-    case 2: return Nb101Op::MaxPool3x3;
-    default: throw std::runtime_error("unexpected op label " + std::to_string(label));
-  }
-}
-
 bool official_data_available() {
   return std::ifstream(std::string(NAS_SHARED_DATA) + "/nasbench101/nasbench-vis_data-1k.json").good();
 }
 
 const std::vector<OfficialCell>& official_1k() {
   static const std::vector<OfficialCell> cells = [] {
-    std::ifstream in(std::string(NAS_SHARED_DATA) + "/nasbench101/nasbench-vis_data-1k.json");
-    const nlohmann::json data = nlohmann::json::parse(in);
     std::vector<OfficialCell> result;
-    for (std::size_t i = 0; i < data["key"].size(); ++i) {
-      bench::Nb101Graph graph;
-      for (const nlohmann::json& label : data["operations"][i]) {
-        if (label.get<int>() == -3) break;  // padding from here on
-        graph.ops.push_back(op_of_vis_label(label.get<int>()));
-      }
-      const std::size_t n = graph.ops.size();
-      for (std::size_t x = 0; x < n; ++x) {
-        std::vector<int>& row = graph.matrix.emplace_back();
-        for (std::size_t y = 0; y < n; ++y) row.push_back(data["adjacency"][i][x][y].get<double>() != 0.0 ? 1 : 0);
-      }
-      result.push_back({Nb101Spec::from_graph(graph), data["key"][i].get<std::string>(),
-                        data["trainable_parameters"][i].get<std::int64_t>()});
+    for (const auto& cell : test::read_nb101_vis_cells(std::string(NAS_SHARED_DATA) + "/nasbench101/nasbench-vis_data-1k.json")) {
+      result.push_back({Nb101Spec::from_graph(cell.graph), cell.key, static_cast<std::int64_t>(cell.params)});
     }
     return result;
   }();
