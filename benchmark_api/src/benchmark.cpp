@@ -193,10 +193,12 @@ std::optional<double> Benchmark::epoch_time(std::uint32_t index, Dataset dataset
                                             bool* estimated) const {
   // Per-epoch times in NATS-Bench are one constant per (arch, key, set), written identically for
   // every schedule; when the requested schedule has none, another schedule's value is the same.
+  // NAS-Bench-101's cumulative times give the mean epoch of the whole run.
   auto time_at = [&](int h) -> std::optional<double> {
     const auto value = metric(index, dataset, set, Quantity::Time, h, Trial::mean(), -1);
     const Column* mean = store_.find({dataset, set, Quantity::Time, static_cast<std::uint16_t>(h), kMeanSeed});
     if (value && mean != nullptr && mean->estimated()) *estimated = true;
+    if (value && cumulative_times(dataset, set, h)) return *value / h;
     return value;
   };
   if (auto value = time_at(hp)) return value;
@@ -205,6 +207,28 @@ std::optional<double> Benchmark::epoch_time(std::uint32_t index, Dataset dataset
     if (auto value = time_at(other)) return value;
   }
   return std::nullopt;
+}
+
+bool Benchmark::cumulative_times(Dataset dataset, EvalSet set, int hp) const {
+  const auto hp16 = static_cast<std::uint16_t>(hp);
+  const Column* column = store_.find({dataset, set, Quantity::Time, hp16, kMeanSeed});
+  for (std::int32_t seed : store_.seeds(dataset, hp)) {
+    if (column != nullptr) break;
+    column = store_.find({dataset, set, Quantity::Time, hp16, seed});
+  }
+  return column != nullptr && column->cumulative_time();
+}
+
+std::optional<double> Benchmark::training_time(std::uint32_t index, Dataset dataset, int hp, Trial trial, int epoch,
+                                               bool* estimated) const {
+  if (cumulative_times(dataset, EvalSet::Train, hp)) {
+    // The time the data records for this trial up to the end of the epoch (NAS-Bench-101 charges
+    // the returned run's training_time, halfway or final).
+    return metric(index, dataset, EvalSet::Train, Quantity::Time, hp, trial, epoch);
+  }
+  const auto per_epoch = epoch_time(index, dataset, EvalSet::Train, hp, estimated);
+  if (!per_epoch) return std::nullopt;
+  return *per_epoch * (epoch + 1);
 }
 
 CostInfo Benchmark::cost(std::uint32_t index, Dataset dataset, int hp) const {
@@ -260,14 +284,15 @@ SimulatedResult Benchmark::simulate_train_eval(std::uint32_t index, Dataset data
     return result;
   }
   bool estimated = false;
-  const auto train_epoch = epoch_time(index, key, EvalSet::Train, hp, &estimated);
+  const auto train_time = training_time(index, key, hp, trial, at, &estimated);
   const bool with_evaluation = definition_->charges_evaluation_time();
   const auto eval_epoch_time = with_evaluation ? epoch_time(index, key, eval_set, hp, &estimated) : std::optional<double>(0.0);
-  if (!train_epoch || !eval_epoch_time) {
+  if (!train_time || !eval_epoch_time) {
     throw Error("the benchmark has no training" + std::string(with_evaluation ? "/evaluation" : "") + " times for arch " +
-                std::to_string(index) + " on " + std::string(dataset_name(key)));
+                std::to_string(index) + " on " + std::string(dataset_name(key)) + " at epoch " + std::to_string(at) +
+                " of hp " + std::to_string(hp));
   }
-  result.time_cost_s = *train_epoch * (at + 1) + *eval_epoch_time;
+  result.time_cost_s = *train_time + *eval_epoch_time;
   result.time_estimated = estimated;
   result.latency_s = metric(index, dataset, EvalSet::Train, Quantity::Latency, hp);
   clock.used_seconds += result.time_cost_s;

@@ -135,6 +135,17 @@ DirectoryEntry decode_entry(const std::uint8_t* p) {
 
 std::size_t padded8(std::size_t n) { return (n + 7) & ~static_cast<std::size_t>(7); }
 
+constexpr std::uint8_t kKnownFlags = kColumnEstimated | kColumnConstantPerEpoch | kColumnHalfwayAndLast | kColumnCumulativeTime;
+
+/// A column stores the last epoch (1), every epoch (hp), or the halfway and last epochs of an even
+/// schedule (2, kColumnHalfwayAndLast); a cumulative time is never also one constant per epoch.
+bool valid_shape(std::uint16_t hp, std::uint16_t num_epochs, std::uint8_t flags) {
+  if (hp == 0 || (flags & ~kKnownFlags) != 0) return false;
+  if ((flags & kColumnCumulativeTime) != 0 && (flags & kColumnConstantPerEpoch) != 0) return false;
+  if ((flags & kColumnHalfwayAndLast) != 0) return hp % 2 == 0 && (num_epochs == 1 || num_epochs == 2);
+  return num_epochs == 1 || num_epochs == hp;
+}
+
 }  // namespace
 
 // ---- names ------------------------------------------------------------------------------------------
@@ -173,6 +184,7 @@ std::uint64_t fnv1a64(const void* data, std::size_t size, std::uint64_t seed) {
 
 bool Column::stores_epoch(int epoch) const {
   if (epoch == -1 || epoch == key_.hp - 1) return true;
+  if (halfway_and_last() && num_epochs_ == 2) return epoch == key_.hp / 2 - 1;
   return epoch >= 0 && epoch < key_.hp && has_curve();
 }
 
@@ -187,7 +199,15 @@ double Column::value(std::uint32_t arch, int epoch) const {
     return kNaN;
   }
   int slot = 0;
-  if (num_epochs_ > 1) {
+  if (halfway_and_last()) {
+    if (epoch == -1 || epoch == key_.hp - 1) {
+      slot = num_epochs_ - 1;
+    } else if (epoch == key_.hp / 2 - 1 && num_epochs_ == 2) {
+      slot = 0;
+    } else {
+      return kNaN;
+    }
+  } else if (num_epochs_ > 1) {
     if (epoch == -1) epoch = key_.hp - 1;
     if (epoch < 0 || epoch >= num_epochs_) return kNaN;
     slot = epoch;
@@ -305,10 +325,9 @@ Store Store::open(const std::string& path) {
   for (std::uint32_t i = 0; i < h.num_columns; ++i) {
     const DirectoryEntry e = decode_entry(dir + entries_start + static_cast<std::size_t>(i) * kDirectoryEntryBytes);
     const std::string which = "column " + std::to_string(i);
-    if (e.dataset >= kNumDatasets || e.set >= kNumEvalSets || e.quantity >= kNumQuantities || e.hp == 0 ||
-        e.num_epochs == 0 || (e.num_epochs != 1 && e.num_epochs != e.hp) || e.num_rows > h.num_archs ||
-        (e.sparse == 0 && e.num_rows != h.num_archs) || e.sparse > 1 ||
-        (e.flags & ~(kColumnEstimated | kColumnConstantPerEpoch)) != 0) {
+    if (e.dataset >= kNumDatasets || e.set >= kNumEvalSets || e.quantity >= kNumQuantities || !valid_shape(e.hp, e.num_epochs, e.flags) ||
+        e.num_rows > h.num_archs || (e.sparse == 0 && e.num_rows != h.num_archs) || e.sparse > 1 ||
+        ((e.flags & kColumnCumulativeTime) != 0 && e.quantity != static_cast<std::uint8_t>(Quantity::Time))) {
       corrupt(path, which + " has an invalid description");
     }
     if (e.seed < kMeanSeed) corrupt(path, which + " has trial seed " + std::to_string(e.seed) + " (neither a seed nor the mean)");
@@ -375,45 +394,87 @@ StoreWriter::StoreWriter(Space space, std::string description)
     : space_(space), num_archs_(space_num_archs(space)), description_(std::move(description)) {}
 
 void StoreWriter::add_column(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags) {
-  if (num_epochs == 0 || (num_epochs != 1 && num_epochs != key.hp)) {
-    throw Error("column " + key.describe() + ": stores 1 or hp epochs, not " + std::to_string(num_epochs));
+  declare(key, num_epochs, flags, false);
+}
+
+void StoreWriter::add_dense_column(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags) {
+  declare(key, num_epochs, flags, true);
+}
+
+void StoreWriter::declare(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags, bool dense) {
+  if (!valid_shape(key.hp, num_epochs, flags) || ((flags & kColumnHalfwayAndLast) != 0 && num_epochs != 2)) {
+    throw Error("column " + key.describe() + ": stores 1 or hp epochs (or 2, halfway and last, of an even hp), not " +
+                std::to_string(num_epochs));
+  }
+  if ((flags & kColumnCumulativeTime) != 0 && key.quantity != Quantity::Time) {
+    throw Error("column " + key.describe() + ": only a time can be cumulative");
   }
   auto [it, inserted] = columns_.try_emplace(key.packed());
+  PendingColumn& column = it->second;
   if (inserted) {
-    it->second.key = key;
-    it->second.num_epochs = num_epochs;
-    it->second.flags = flags;
-  } else if (it->second.num_epochs != num_epochs || it->second.flags != flags) {
+    column.key = key;
+    column.num_epochs = num_epochs;
+    column.flags = flags;
+    column.dense = dense;
+    if (dense) column.dense_values.assign(static_cast<std::size_t>(num_archs_) * num_epochs, kNaN);
+  } else if (column.num_epochs != num_epochs || column.flags != flags || column.dense != dense) {
     throw Error("column " + key.describe() + " declared twice with different shapes");
   }
 }
 
-void StoreWriter::set(const ColumnKey& key, std::uint32_t arch, int epoch, double value) {
+void StoreWriter::set(const ColumnKey& key, std::uint32_t arch, int slot, double value) {
   const auto it = columns_.find(key.packed());
   if (it == columns_.end()) throw Error("column " + key.describe() + " was not declared");
   PendingColumn& column = it->second;
   if (arch >= num_archs_) throw Error("arch index " + std::to_string(arch) + " out of range for " + key.describe());
-  if (epoch < 0 || epoch >= column.num_epochs) {
-    throw Error("epoch " + std::to_string(epoch) + " out of range for " + key.describe());
+  if (slot < 0 || slot >= column.num_epochs) {
+    throw Error("epoch " + std::to_string(slot) + " out of range for " + key.describe());
   }
-  const bool last = epoch == column.num_epochs - 1;
+  if (column.dense) {
+    column.dense_values[static_cast<std::size_t>(arch) * column.num_epochs + static_cast<std::size_t>(slot)] = value;
+    return;
+  }
+  const bool last = slot == column.num_epochs - 1;
   if (column.num_epochs > 1 && last && column.rows.count(arch) == 0) {
     column.last_only.emplace_back(arch, value);  // a full row only once another epoch shows up
     return;
   }
   auto [row, inserted] = column.rows.try_emplace(arch);
   if (inserted) row->second.assign(column.num_epochs, kNaN);
-  row->second[static_cast<std::size_t>(epoch)] = value;
+  row->second[static_cast<std::size_t>(slot)] = value;
+}
+
+bool StoreWriter::has_earlier_slots(const PendingColumn& column) const {
+  if (column.num_epochs == 1) return false;
+  if (!column.dense) return !column.rows.empty();
+  for (std::size_t i = 0; i < column.dense_values.size(); ++i) {
+    if (i % column.num_epochs != column.num_epochs - 1u && !std::isnan(column.dense_values[i])) return true;
+  }
+  return false;
 }
 
 void StoreWriter::for_each_row(const PendingColumn& column, bool curve,
-                               const std::function<void(std::uint32_t, const std::vector<double>&)>& visit) {
+                               const std::function<void(std::uint32_t, const std::vector<double>&)>& visit) const {
+  std::vector<double> values;
+  if (column.dense) {
+    const std::size_t width = column.num_epochs;
+    for (std::uint32_t arch = 0; arch < num_archs_; ++arch) {
+      const double* row = column.dense_values.data() + static_cast<std::size_t>(arch) * width;
+      if (std::all_of(row, row + width, [](double v) { return std::isnan(v); })) continue;
+      if (curve) {
+        values.assign(row, row + width);
+      } else {
+        values.assign(1, row[width - 1]);
+      }
+      visit(arch, values);
+    }
+    return;
+  }
   // The latest last-epoch value of each arch that was set while it had no full row.
   std::map<std::uint32_t, double> last;
   for (const auto& [arch, value] : column.last_only) last[arch] = value;
   auto full = column.rows.begin();
   auto only = last.begin();
-  std::vector<double> values;
   while (full != column.rows.end() || only != last.end()) {
     const bool take_full = only == last.end() || (full != column.rows.end() && full->first <= only->first);
     const std::uint32_t arch = take_full ? full->first : only->first;
@@ -449,8 +510,9 @@ void StoreWriter::write(const std::string& path) const {
   directory.resize(padded8(directory.size()), '\0');
 
   for (const auto& [packed, column] : columns_) {
-    // A curve column whose archs only have last-epoch values is written as a last-epoch column.
-    const bool curve = column.num_epochs > 1 && !column.rows.empty();
+    // A curve (or halfway) column whose archs only have last-epoch values is written as a
+    // last-epoch column.
+    const bool curve = has_earlier_slots(column);
     const std::uint16_t num_epochs = curve ? column.num_epochs : 1;
     std::size_t num_rows = 0;
     for_each_row(column, curve, [&](std::uint32_t, const std::vector<double>&) { ++num_rows; });
@@ -460,7 +522,7 @@ void StoreWriter::write(const std::string& path) const {
     e.dataset = static_cast<std::uint8_t>(column.key.dataset);
     e.set = static_cast<std::uint8_t>(column.key.set);
     e.quantity = static_cast<std::uint8_t>(column.key.quantity);
-    e.flags = column.flags;
+    e.flags = curve ? column.flags : static_cast<std::uint8_t>(column.flags & ~kColumnHalfwayAndLast);
     e.hp = column.key.hp;
     e.num_epochs = num_epochs;
     e.seed = column.key.seed;

@@ -139,6 +139,60 @@ TEST_F(StoreTest, CurveColumnsWithOnlyLastEpochValuesAreStoredAsLastEpochColumns
   EXPECT_DOUBLE_EQ(b->value(6), 65.0);
 }
 
+
+// NAS-Bench-101's two evaluations of a run (halfway and final) and its cumulative training times,
+// built densely (one array per column) as its importer builds them.
+TEST_F(StoreTest, HalfwayAndLastColumnsHoldExactlyTheirTwoEpochs) {
+  StoreWriter writer(Space::Nb101, "");
+  const ColumnKey accuracy{Dataset::Cifar10, EvalSet::XValid, Quantity::Accuracy, 36, 2};
+  const ColumnKey time{Dataset::Cifar10, EvalSet::Train, Quantity::Time, 36, 2};
+  const ColumnKey final_only{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 108, 1};
+  writer.add_dense_column(accuracy, 2, kColumnHalfwayAndLast);
+  writer.add_dense_column(time, 2, kColumnHalfwayAndLast | kColumnCumulativeTime);
+  writer.add_dense_column(final_only, 2, kColumnHalfwayAndLast);
+  EXPECT_THROW(writer.add_column(accuracy, 2, kColumnHalfwayAndLast), nas::Error) << "declared densely already";
+  EXPECT_THROW(writer.add_column({Dataset::Cifar10, EvalSet::XValid, Quantity::Accuracy, 35, 1}, 2, kColumnHalfwayAndLast),
+               nas::Error) << "an odd schedule has no halfway epoch";
+  EXPECT_THROW(writer.add_column({Dataset::Cifar10, EvalSet::XValid, Quantity::Accuracy, 36, 1}, 1, kColumnCumulativeTime),
+               nas::Error) << "only a time is cumulative";
+  writer.set(accuracy, 7, 0, 81.5);
+  writer.set(accuracy, 7, 1, 90.25);
+  writer.set(accuracy, 423623, 1, 70.0);
+  writer.set(time, 7, 0, 600.5);
+  writer.set(time, 7, 1, 1201.0);
+  writer.set(final_only, 9, 1, 93.0);  // no halfway value anywhere: written as a last-epoch column
+  const std::string file = path("halfway.nasbench");
+  writer.write(file);
+  const Store store = Store::open(file);
+
+  const Column* a = store.find(accuracy);
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->halfway_and_last());
+  EXPECT_FALSE(a->has_curve());
+  EXPECT_TRUE(a->sparse()) << "2 of 423,624 archs";
+  EXPECT_EQ(a->value(7, 17), 81.5) << "halfway = epoch 18 of 36, 0-based 17";
+  EXPECT_EQ(a->value(7), 90.25);
+  EXPECT_EQ(a->value(7, 35), 90.25);
+  EXPECT_TRUE(std::isnan(a->value(7, 16)));
+  EXPECT_TRUE(std::isnan(a->value(7, 18)));
+  EXPECT_TRUE(std::isnan(a->value(423623, 17)));
+  EXPECT_EQ(a->value(423623), 70.0);
+  EXPECT_TRUE(a->stores_epoch(17));
+  EXPECT_FALSE(a->stores_epoch(0));
+
+  const Column* t = store.find(time);
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->cumulative_time());
+  EXPECT_EQ(t->value(7, 17), 600.5);
+  EXPECT_EQ(t->value(7), 1201.0);
+
+  const Column* f = store.find(final_only);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->num_epochs(), 1);
+  EXPECT_FALSE(f->stores_epoch(53));
+  EXPECT_EQ(f->value(9), 93.0);
+  EXPECT_TRUE(std::isnan(f->value(9, 53)));
+}
 TEST_F(StoreTest, WriterRejectsInconsistentColumns) {
   StoreWriter writer(Space::Topology, "");
   const ColumnKey key{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, 200, kMeanSeed};

@@ -154,6 +154,11 @@ class Benchmark {
   /// The smallest parameter count (params) or FLOP count of any arch on a dataset (error messages).
   double smallest_cost(Dataset dataset, int hp, bool params) const;
   std::optional<double> epoch_time(std::uint32_t index, Dataset dataset, EvalSet set, int hp, bool* estimated) const;
+  /// True if the store's times for (dataset, set, hp) are cumulative (kColumnCumulativeTime).
+  bool cumulative_times(Dataset dataset, EvalSet set, int hp) const;
+  /// Seconds of training from the start of schedule `hp` to the end of `epoch` (0-based) for a trial.
+  std::optional<double> training_time(std::uint32_t index, Dataset dataset, int hp, Trial trial, int epoch,
+                                      bool* estimated) const;
 
   Store store_;
   const SpaceDefinition* definition_ = nullptr;

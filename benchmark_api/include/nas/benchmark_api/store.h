@@ -24,8 +24,10 @@
 //
 // A column holds one quantity for every arch: key = (dataset key, evaluation set, quantity, hp, seed).
 // seed >= 0 is one training trial (its seed; in the shipped tss data, kUnrecordedSeed marks one
-// trial whose seed the source did not record), kMeanSeed the mean over seeds. A column stores either every epoch of the hp schedule (curve) or
-// only the last one, and is dense (every arch) or sparse (sorted arch list + values).
+// trial whose seed the source did not record), kMeanSeed the mean over seeds. A column stores every
+// epoch of the hp schedule (curve), only the last one, or the halfway and the last epoch
+// (kColumnHalfwayAndLast: NAS-Bench-101's two evaluations of a run), and is dense (every arch) or
+// sparse (sorted arch list + values).
 #pragma once
 
 #include <array>
@@ -77,6 +79,12 @@ struct ColumnKey {
 enum ColumnFlags : std::uint8_t {
   kColumnEstimated = 1,         ///< values come from a cost model, not from measurements
   kColumnConstantPerEpoch = 2,  ///< one value that holds for every epoch (per-epoch times)
+  /// Two values per arch: after half the schedule (0-based epoch hp/2 - 1; hp even) and after its
+  /// last epoch (num_epochs 2; slot 0 = halfway, 1 = last). NAS-Bench-101 evaluates each run there.
+  kColumnHalfwayAndLast = 4,
+  /// A time column whose value at an epoch is the training time from the start of the schedule to
+  /// the end of that epoch (NAS-Bench-101's training_time), not the time of one epoch.
+  kColumnCumulativeTime = 8,
 };
 
 /// One column of an opened store. Its values are read from the file and verified against the
@@ -91,8 +99,12 @@ class Column {
   const ColumnKey& key() const { return key_; }
   std::uint8_t flags() const { return flags_; }
   bool estimated() const { return (flags_ & kColumnEstimated) != 0; }
-  /// True if values exist for every epoch, not only the last.
-  bool has_curve() const { return num_epochs_ == key_.hp || (flags_ & kColumnConstantPerEpoch) != 0; }
+  /// True if values exist for every epoch, not only the last (or the halfway and the last).
+  bool has_curve() const {
+    return (num_epochs_ == key_.hp && (flags_ & kColumnHalfwayAndLast) == 0) || (flags_ & kColumnConstantPerEpoch) != 0;
+  }
+  bool halfway_and_last() const { return (flags_ & kColumnHalfwayAndLast) != 0; }
+  bool cumulative_time() const { return (flags_ & kColumnCumulativeTime) != 0; }
   std::uint16_t num_epochs() const { return num_epochs_; }
   bool sparse() const { return sparse_; }
   /// Number of archs with a stored row (all of them for a dense column).
@@ -199,10 +211,16 @@ class StoreWriter {
  public:
   StoreWriter(Space space, std::string description);
 
-  /// Declares a column (idempotent; a second call must agree on num_epochs and flags).
+  /// Declares a column (idempotent; a second call must agree on num_epochs, flags and layout):
+  /// num_epochs is 1 (the last epoch), hp (a curve) or 2 with kColumnHalfwayAndLast.
   void add_column(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags = 0);
-  /// Sets the value of a declared column for `arch` at `epoch` (0..num_epochs-1 of that column).
-  void set(const ColumnKey& key, std::uint32_t arch, int epoch, double value);
+  /// Declares a column that will hold a value for (nearly) every arch, held while building as one
+  /// array of num_archs x num_epochs values (8 bytes each) instead of one node per row: what the
+  /// large imports (NAS-Bench-101's 423,624 cells) use to build in bounded memory.
+  void add_dense_column(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags = 0);
+  /// Sets the value of a declared column for `arch` in `slot` (0..num_epochs-1 of that column: the
+  /// epoch of a curve, 0 of a last-epoch column, 0 halfway / 1 last of a halfway-and-last one).
+  void set(const ColumnKey& key, std::uint32_t arch, int slot, double value);
   bool has_column(const ColumnKey& key) const { return columns_.count(key.packed()) != 0; }
   /// Replaces the provenance text written into the file.
   void set_description(std::string description) { description_ = std::move(description); }
@@ -216,14 +234,20 @@ class StoreWriter {
     ColumnKey key;
     std::uint16_t num_epochs = 1;
     std::uint8_t flags = 0;
+    bool dense = false;
+    std::vector<double> dense_values;                   // dense: num_archs x num_epochs, NaN = unset
     std::map<std::uint32_t, std::vector<double>> rows;  // arch -> values per epoch
     /// Curve columns: (arch, last-epoch value) of archs with no other epoch set, in the order set.
     std::vector<std::pair<std::uint32_t, double>> last_only;
   };
   /// Visits every row of a column in arch order, the last-epoch-only ones merged in (the latest set
   /// wins): `curve` rows have every epoch (NaN where unset), others only the last.
-  static void for_each_row(const PendingColumn& column, bool curve,
-                           const std::function<void(std::uint32_t, const std::vector<double>&)>& visit);
+  /// Dense columns visit the archs with any value set.
+  void for_each_row(const PendingColumn& column, bool curve,
+                    const std::function<void(std::uint32_t, const std::vector<double>&)>& visit) const;
+  /// True if the column has a value at any slot but the last (it is written with all its slots).
+  bool has_earlier_slots(const PendingColumn& column) const;
+  void declare(const ColumnKey& key, std::uint16_t num_epochs, std::uint8_t flags, bool dense);
   Space space_;
   std::uint32_t num_archs_;
   std::string description_;

@@ -18,6 +18,18 @@ int padded_vertex(int vertex, int vertices) { return vertex == vertices - 1 ? kO
 
 }  // namespace
 
+ColumnKey nb101_accuracy_column(EvalSet set, int hp, std::int32_t repeat) {
+  return {Dataset::Cifar10, set, Quantity::Accuracy, static_cast<std::uint16_t>(hp), repeat};
+}
+
+ColumnKey nb101_time_column(int hp, std::int32_t repeat) {
+  return {Dataset::Cifar10, EvalSet::Train, Quantity::Time, static_cast<std::uint16_t>(hp), repeat};
+}
+
+ColumnKey nb101_params_column() {
+  return {Dataset::Cifar10, EvalSet::Train, Quantity::Params, static_cast<std::uint16_t>(kNb101FinalHp), kMeanSeed};
+}
+
 std::vector<int> nb101_decisions_of(const Nb101Spec& spec) {
   std::vector<int> choices(kNb101NumDecisions, 0);  // absent edges, conv3x3 on unused vertices
   const int vertices = spec.num_vertices();

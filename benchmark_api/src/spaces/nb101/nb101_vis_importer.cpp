@@ -196,23 +196,19 @@ Nb101VisImportReport import_nb101_vis(const std::string& graphs_json, const std:
           "); official copies: github.com/tiga1231/nasbench-vis @680e8b3 static/data/data-1k.json and @049bc07 "
           "static/data/data.json, subsets of google-research/nasbench's nasbench_full.tfrecord (Apache-2.0). Per cell: "
           "the validation accuracy (percent; CIFAR-10 data_batch_5) after 4, 12, 36 and 108 epochs and the training time "
-          "of the 108-epoch run (stored per epoch) of one of the 3 repeats (trial 0: which one is not documented), and "
+          "of the 108-epoch run (the run's total, as NAS-Bench-101 records it) of one of the 3 repeats (trial 0: which one is not documented), and "
           "params (millions). No test accuracy, no halfway values, no other repeats; searches need the full data.");
-  const auto key = [](EvalSet set, Quantity quantity, int hp, std::int32_t trial) {
-    return ColumnKey{Dataset::Cifar10, set, quantity, static_cast<std::uint16_t>(hp), trial};
-  };
-  for (int hp : kNb101Fidelities) writer.add_column(key(EvalSet::XValid, Quantity::Accuracy, hp, kNb101UnknownRepeat), 1);
-  const ColumnKey time = key(EvalSet::Train, Quantity::Time, kNb101FinalHp, kNb101UnknownRepeat);
-  const ColumnKey params = key(EvalSet::Train, Quantity::Params, kNb101FinalHp, kMeanSeed);
-  writer.add_column(time, 1, kColumnConstantPerEpoch);
-  writer.add_column(params, 1);
+  for (int hp : kNb101Fidelities) writer.add_column(nb101_accuracy_column(EvalSet::XValid, hp, kNb101UnknownRepeat), 1);
+  const ColumnKey time = nb101_time_column(kNb101FinalHp, kNb101UnknownRepeat);
+  writer.add_column(time, 1, kColumnCumulativeTime);  // the final time only (no halfway values)
+  writer.add_column(nb101_params_column(), 1);
   for (const auto& [index, record] : records) {
     for (std::size_t f = 0; f < kNb101Fidelities.size(); ++f) {
-      writer.set(key(EvalSet::XValid, Quantity::Accuracy, kNb101Fidelities[f], kNb101UnknownRepeat), index, 0,
+      writer.set(nb101_accuracy_column(EvalSet::XValid, kNb101Fidelities[f], kNb101UnknownRepeat), index, 0,
                  100.0 * record.valid_fraction[f]);
     }
-    writer.set(time, index, 0, record.training_time_s / kNb101FinalHp);
-    writer.set(params, index, 0, static_cast<double>(record.params) / 1e6);
+    writer.set(time, index, 0, record.training_time_s);
+    writer.set(nb101_params_column(), index, 0, static_cast<double>(record.params) / 1e6);
   }
   writer.write(out);
   return {static_cast<std::uint32_t>(graphs.count), static_cast<std::uint32_t>(hashes.count)};

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "nas/benchmark_api/nb101/nb101_spec.h"
+#include "nas/benchmark_api/store.h"
 
 namespace nas::bench {
 
@@ -33,6 +34,23 @@ inline constexpr double kNb101DefaultBudgetSeconds = 5e6;
 inline constexpr int kNb101NumRepeats = 3;
 /// The trial id of one repeat whose position in the official file is not known.
 inline constexpr std::int32_t kNb101UnknownRepeat = 0;
+
+/// The columns of an nb101 store: what its importers (official tfrecord, NNI's database, the
+/// nasbench-vis subsets) write and its exporters read. Dataset key cifar10; per schedule hp (4, 12,
+/// 36, 108) and repeat (trial id 1, 2, 3 = the file order of the official records; 0 = a repeat
+/// whose position is unknown):
+///   - accuracy in percent (nasbench's fractions x 100) of EvalSet::Train (train_accuracy: a fixed
+///     10k subset of the training images), XValid (validation_accuracy) and OriTest (test_accuracy);
+///   - EvalSet::Train Quantity::Time: the run's training_time, cumulative seconds;
+/// each a halfway-and-last column (the values at epoch hp/2 and hp of the run; slots 0 and 1).
+/// Trainable parameters (millions) are one column at hp 108, seed kMeanSeed.
+ColumnKey nb101_accuracy_column(EvalSet set, int hp, std::int32_t repeat);
+ColumnKey nb101_time_column(int hp, std::int32_t repeat);
+ColumnKey nb101_params_column();
+inline constexpr std::uint8_t kNb101AccuracyFlags = kColumnHalfwayAndLast;
+inline constexpr std::uint8_t kNb101TimeFlags = kColumnHalfwayAndLast | kColumnCumulativeTime;
+inline constexpr int kNb101HalfwaySlot = 0;
+inline constexpr int kNb101FinalSlot = 1;
 
 /// The searchers' encoding: 21 edge bits (decision nb101_edge_bit(x, y) = edge x -> y, choices
 /// 0 absent / 1 present) then the ops of vertices 1..5 (decisions 21..25, choices conv3x3, conv1x1,

@@ -12,7 +12,7 @@
 // 423,624 enumerated cells (the only way the hash-only records find their index), trainable
 // parameters equal to the cell's exact count, accuracies in [0, 1], a positive finite time, and no
 // hash twice. The store holds, per cell, the validation accuracy (percent, x-valid) at hp 4, 12, 36
-// and 108 and the training time per epoch at hp 108 (final_training_time / 108) of one repeat
+// and 108 and the training time at hp 108 (final_training_time, a cumulative time column) of one repeat
 // (trial id 0: which repeat the files hold is not documented; for 00005c14... it is the third), and
 // params in millions. The data has no test accuracy.
 #pragma once
