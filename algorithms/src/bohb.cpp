@@ -89,7 +89,9 @@ std::vector<HyperbandStage> hyperband_bracket(std::int64_t iteration, const std:
   return stages;
 }
 
-int budget_epoch(double budget) { return static_cast<int>(std::floor(budget + kIntegerSlack)) - 1; }
+int budget_epoch(double budget) { return budget_schedule(budget) - 1; }
+
+int budget_schedule(double budget) { return static_cast<int>(std::floor(budget + kIntegerSlack)); }
 
 // ---- Kernel density ---------------------------------------------------------------------------------
 
@@ -160,8 +162,11 @@ double CategoricalKde::pdf(const std::vector<int>& x) const {
 
 void Bohb::describe(ConfigBinder<BohbConfig>& b) {
   b.field("eta", &BohbConfig::eta, "Hyperband's halving rate: each stage keeps the best 1/eta at eta times the budget");
-  b.field("min_budget", &BohbConfig::min_budget, "Smallest budget, in epochs of the search schedule (read at epoch int(budget)-1)");
-  b.field("max_budget", &BohbConfig::max_budget, "Largest budget, in epochs of the search schedule");
+  b.field("min_budget", &BohbConfig::min_budget,
+          "Smallest budget in epochs: of the search schedule (tss/sss, read at epoch int(budget)), or a separate run of "
+          "int(budget) epochs (nb101); 0 = the space's default (1 on tss/sss, 4 on nb101)");
+  b.field("max_budget", &BohbConfig::max_budget,
+          "Largest budget in epochs, as min_budget; 0 = the space's default (12 on tss/sss, 108 on nb101)");
   b.field("num_samples", &BohbConfig::num_samples, "Candidates drawn from the good density per model-based proposal");
   b.field("random_fraction", &BohbConfig::random_fraction, "Probability of a uniform random proposal once a model exists");
   b.field("bandwidth_factor", &BohbConfig::bandwidth_factor,
@@ -177,11 +182,13 @@ void Bohb::describe(ConfigBinder<BohbConfig>& b) {
 Bohb::Bohb(Config config) : config_(config) {
   // Negated comparisons so that NaN is rejected too.
   if (config_.eta < 2) throw Error(owner_error("eta must be at least 2, got " + std::to_string(config_.eta)));
-  if (!(config_.min_budget >= 1) || !std::isfinite(config_.min_budget)) {
-    throw Error(owner_error("min_budget must be at least 1 (budgets are epochs of the search schedule, read at epoch "
-                            "int(budget) - 1), got " + format_budget(config_.min_budget)));
+  for (const auto& [key, value] : {std::pair{"min_budget", config_.min_budget}, std::pair{"max_budget", config_.max_budget}}) {
+    if (!(value == 0 || value >= 1) || !std::isfinite(value)) {
+      throw Error(owner_error(std::string(key) + " must be 0 (the space's default) or at least 1 (budgets are epochs, read at epoch "
+                              "int(budget)), got " + format_budget(value)));
+    }
   }
-  if (!(config_.max_budget >= config_.min_budget) || !std::isfinite(config_.max_budget)) {
+  if (config_.min_budget != 0 && config_.max_budget != 0 && config_.max_budget < config_.min_budget) {
     throw Error(owner_error("max_budget must be at least min_budget (" + format_budget(config_.min_budget) + "), got " +
                             format_budget(config_.max_budget)));
   }
@@ -199,7 +206,9 @@ Bohb::Bohb(Config config) : config_(config) {
     throw Error(owner_error("top_n_percent must be in [1, 99]"));
   }
   if (config_.min_points_in_model < 0) throw Error(owner_error("min_points_in_model must be non-negative"));
-  hyperband_budgets(config_.min_budget, config_.max_budget, config_.eta);  // rejects schedules too large to run
+  if (config_.min_budget != 0 && config_.max_budget != 0) {
+    hyperband_budgets(config_.min_budget, config_.max_budget, config_.eta);  // rejects schedules too large to run
+  }
 }
 
 // ---- Search -----------------------------------------------------------------------------------------
@@ -227,8 +236,16 @@ void Bohb::start(const QueryTask& task, Rng&, std::vector<std::string>& notes) {
 
 void Bohb::choose_budgets(const QueryTask& task, std::vector<std::string>& notes) {
   const bench::SpaceDefinition& space = task.benchmark->definition();
-  const std::vector<double> all = hyperband_budgets(config_.min_budget, config_.max_budget, config_.eta);
+  const auto [default_min, default_max] = space.default_budget_range();
+  const double min_budget = config_.min_budget != 0 ? config_.min_budget : default_min;
+  const double max_budget = config_.max_budget != 0 ? config_.max_budget : default_max;
+  if (max_budget < min_budget) {
+    throw Error(owner_error("max_budget " + format_budget(max_budget) + " is below min_budget " + format_budget(min_budget) +
+                            " on the " + std::string(space.name()) + " space"));
+  }
+  const std::vector<double> all = hyperband_budgets(min_budget, max_budget, config_.eta);
   single_record_ = space.fidelities().empty();
+  separate_runs_ = !single_record_ && space.budgets_are_separate_runs();
   if (single_record_) {
     // No fidelities: one budget, every evaluation reads the arch's one record (Hyperband's
     // brackets collapse to BOHB's model-based sampling at full fidelity).
@@ -238,27 +255,36 @@ void Bohb::choose_budgets(const QueryTask& task, std::vector<std::string>& notes
                     "low-fidelity stages)");
     return;
   }
-  const int hp = space.search_hp();
+  const int search_hp = space.search_hp();
   const bench::SearchSignal signal = space.search_signal(task.dataset);
   const bench::Dataset key = signal.dataset;
   const bench::Store& store = task.benchmark->store();
-  const auto hp16 = static_cast<std::uint16_t>(hp);
 
-  // The columns simulate_train_eval can read the search signal from: its set in every trial and in
-  // the seed mean (the fallback set, ori-test on NATS, only where the key has none of the first).
-  std::vector<std::int32_t> trials = store.seeds(key, hp);
-  trials.push_back(bench::kMeanSeed);
-  auto columns_of = [&](bench::EvalSet set) {
-    std::vector<const bench::Column*> found;
-    for (std::int32_t seed : trials) {
-      if (const bench::Column* column = store.find({key, set, bench::Quantity::Accuracy, hp16, seed})) {
-        found.push_back(column);
+  // The columns simulate_train_eval can read the search signal of schedule hp from: its set in
+  // every trial and in the seed mean (the fallback set, ori-test on NATS, only where the key has
+  // none of the first).
+  auto signal_columns = [&](int hp) {
+    std::vector<std::int32_t> trials = store.seeds(key, hp);
+    trials.push_back(bench::kMeanSeed);
+    auto columns_of = [&](bench::EvalSet set) {
+      std::vector<const bench::Column*> found;
+      for (std::int32_t seed : trials) {
+        if (const bench::Column* column = store.find({key, set, bench::Quantity::Accuracy, static_cast<std::uint16_t>(hp), seed})) {
+          found.push_back(column);
+        }
       }
-    }
-    return found;
+      return found;
+    };
+    std::vector<const bench::Column*> columns = columns_of(signal.set);
+    if (columns.empty() && signal.fallback) columns = columns_of(*signal.fallback);
+    return columns;
   };
-  std::vector<const bench::Column*> columns = columns_of(signal.set);
-  if (columns.empty() && signal.fallback) columns = columns_of(*signal.fallback);
+  if (separate_runs_) {
+    choose_schedules(all, space, signal_columns, notes);
+    return;
+  }
+  const int hp = search_hp;
+  const std::vector<const bench::Column*> columns = signal_columns(hp);
   // Every trial must hold the epoch: simulate_train_eval draws the trial at random.
   auto available = [&](int epoch) {
     if (epoch < 0 || epoch >= hp || columns.empty()) return false;
@@ -287,6 +313,39 @@ void Bohb::choose_budgets(const QueryTask& task, std::vector<std::string>& notes
   }
 }
 
+void Bohb::choose_schedules(const std::vector<double>& all, const bench::SpaceDefinition& space,
+                            const std::function<std::vector<const bench::Column*>(int)>& signal_columns,
+                            std::vector<std::string>& notes) {
+  // Each budget is a run of int(budget) epochs, one of the space's schedules, read at its end.
+  const std::vector<int> schedules = space.fidelities();
+  auto is_schedule = [&](double budget) {
+    return std::find(schedules.begin(), schedules.end(), budget_schedule(budget)) != schedules.end() &&
+           std::abs(budget - budget_schedule(budget)) <= kIntegerSlack;
+  };
+  std::vector<double> not_schedules;
+  for (double budget : all) {
+    if (!is_schedule(budget)) not_schedules.push_back(budget);
+  }
+  if (!not_schedules.empty()) {
+    throw Error(owner_error("on the " + std::string(space.name()) + " space a budget is a separate training run, one of its " +
+                            join(schedules, [](int hp) { return std::to_string(hp); }) + "-epoch schedules; the budgets " +
+                            join(all, format_budget) + " (min_budget, max_budget, eta) include " +
+                            join(not_schedules, format_budget)));
+  }
+  budgets_.clear();
+  std::vector<double> missing;
+  for (double budget : all) (signal_columns(budget_schedule(budget)).empty() ? missing : budgets_).push_back(budget);
+  if (budgets_.empty() || budgets_.back() != all.back()) {
+    throw Error(owner_error("the benchmark holds no validation accuracy of the " + format_budget(all.back()) +
+                            "-epoch runs (max_budget)"));
+  }
+  if (!missing.empty()) {
+    notes.push_back("bohb: the benchmark holds no " + join(missing, format_budget) +
+                    "-epoch runs, so Hyperband runs at budgets {" + join(budgets_, format_budget) + "} only");
+  }
+  notes.push_back("bohb: budgets are separate runs of {" + join(budgets_, format_budget) + "} epochs");
+}
+
 void Bohb::begin_iteration() {
   bracket_ = hyperband_bracket(iteration_, budgets_, config_.eta);
   stage_ = 0;
@@ -299,7 +358,10 @@ QuerySearcher::Proposal Bohb::ask(Rng& rng) {
   // Only the first stage of a bracket samples new configs; later stages rerun the survivors.
   if (stage_ == 0 && next_ == slots_.size()) slots_.push_back({propose(rng), kInf});
   pending_ = true;
-  return {slots_[next_].arch, single_record_ ? -1 : budget_epoch(bracket_[stage_].budget)};
+  const double budget = bracket_[stage_].budget;
+  if (single_record_) return {slots_[next_].arch, -1, 0};
+  if (separate_runs_) return {slots_[next_].arch, -1, budget_schedule(budget)};
+  return {slots_[next_].arch, budget_epoch(budget), 0};
 }
 
 void Bohb::tell(const Proposal& proposal, const Evaluation& evaluation) {
@@ -410,10 +472,20 @@ ArchId Bohb::propose(Rng& rng) const {
   // hpbandster draws the random-fraction coin only once a model exists.
   if (!largest || rng.uniform01() < config_.random_fraction) return space_->sample(rng);
   const Model& model = *models_[*largest];
-  const auto is_arch = [this](const std::vector<int>& choices) { return space_->try_from_decisions(choices).has_value(); };
+  // The arch of each admissible candidate, so the winner is not looked up (nb101: pruned and
+  // canonicalised) a second time.
+  std::vector<std::pair<std::vector<int>, ArchId>> archs;
+  const auto is_arch = [&](const std::vector<int>& choices) {
+    const std::optional<ArchId> arch = space_->try_from_decisions(choices);
+    if (arch) archs.emplace_back(choices, *arch);
+    return arch.has_value();
+  };
   const auto best =
       maximize_density_ratio(model.good, model.bad, num_choices_, config_.num_samples, config_.min_bandwidth, rng, is_arch);
   if (!best) return space_->sample(rng);  // no usable score among the candidates: random, as hpbandster
+  for (const auto& [choices, arch] : archs) {
+    if (choices == *best) return arch;
+  }
   return space_->from_decisions(*best);
 }
 

@@ -1,4 +1,5 @@
 // The simulated-evaluation loop shared by the query-based searchers.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -95,6 +96,7 @@ SearchResult QuerySearcher::search(const QueryTask& task, Rng& rng, SearchCallba
   bench::SimulatedClock clock;
   const int search_hp = space.search_hp();
   const int last_epoch = search_hp - 1;
+  const std::vector<int> schedules = space.fidelities();
   bool have_full_fidelity = false;
   bool have_any = false;
   auto budget_left = [&] {
@@ -109,11 +111,17 @@ SearchResult QuerySearcher::search(const QueryTask& task, Rng& rng, SearchCallba
                   " evaluations, the most one run makes (its memory grows with them); give a smaller budget");
     }
     const Proposal proposal = ask(rng);
+    const int hp = proposal.hp == 0 ? search_hp : proposal.hp;
+    if (hp != search_hp && std::find(schedules.begin(), schedules.end(), hp) == schedules.end()) {
+      throw Error("a searcher asked for the " + std::to_string(hp) + "-epoch schedule, which the " + std::string(space.name()) +
+                  " space does not have");
+    }
     const bench::SimulatedResult simulated =
-        task.benchmark->simulate_train_eval(proposal.arch, task.dataset, search_hp, rng, clock, proposal.epoch);
+        task.benchmark->simulate_train_eval(proposal.arch, task.dataset, hp, rng, clock, proposal.epoch);
     Evaluation evaluation;
     evaluation.arch = proposal.arch;
-    evaluation.epoch = proposal.epoch == -1 ? last_epoch : proposal.epoch;
+    evaluation.hp = hp;
+    evaluation.epoch = proposal.epoch == -1 ? hp - 1 : proposal.epoch;
     evaluation.valid_accuracy = simulated.valid_accuracy;
     evaluation.time_cost_s = simulated.time_cost_s;
     evaluation.total_time_s = simulated.total_time_s;
@@ -121,7 +129,7 @@ SearchResult QuerySearcher::search(const QueryTask& task, Rng& rng, SearchCallba
     tell(proposal, evaluation);
 
     // The incumbent: best at full search fidelity; before any such evaluation, best at any fidelity.
-    const bool full = evaluation.epoch == last_epoch;
+    const bool full = hp == search_hp && evaluation.epoch == last_epoch;
     const bool better = full ? (!have_full_fidelity || evaluation.valid_accuracy > result.valid_accuracy)
                              : (!have_full_fidelity && (!have_any || evaluation.valid_accuracy > result.valid_accuracy));
     if (better) {

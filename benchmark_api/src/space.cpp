@@ -78,6 +78,14 @@ void SpaceDefinition::require_index(std::int64_t arch, std::string_view what) co
               " space [0, " + std::to_string(num_archs() - 1) + "]");
 }
 
+std::pair<double, double> SpaceDefinition::default_budget_range() const {
+  const std::vector<int> schedules = fidelities();
+  const auto largest = static_cast<double>(search_hp());
+  if (schedules.empty()) return {largest, largest};
+  if (!budgets_are_separate_runs()) return {1.0, largest};
+  return {static_cast<double>(*std::min_element(schedules.begin(), schedules.end())), largest};
+}
+
 int SpaceDefinition::resolve_hp(std::optional<int> hp) const {
   if (!hp) return final_hp();
   const std::vector<int> allowed = fidelities();

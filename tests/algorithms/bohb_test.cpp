@@ -198,8 +198,15 @@ TEST(BohbConfigTest, DefaultsAreNatsBenchs) {
   std::map<std::string, std::string> defaults;
   for (const ConfigField& f : binder.fields()) defaults[f.key] = f.default_value;
   EXPECT_EQ(defaults.at("eta"), "3");
-  EXPECT_EQ(std::stod(defaults.at("min_budget")), 1.0);
-  EXPECT_EQ(std::stod(defaults.at("max_budget")), 12.0);
+  // 0 = the space's range: NATS-Bench's 1 to 12 epochs of the 12-epoch schedule on tss and sss,
+  // NAS-Bench-101's separate 4- to 108-epoch runs on nb101.
+  EXPECT_EQ(std::stod(defaults.at("min_budget")), 0.0);
+  EXPECT_EQ(std::stod(defaults.at("max_budget")), 0.0);
+  EXPECT_EQ(bench::space_definition(bench::Space::Topology).default_budget_range(), std::make_pair(1.0, 12.0));
+  EXPECT_EQ(bench::space_definition(bench::Space::Size).default_budget_range(), std::make_pair(1.0, 12.0));
+  EXPECT_EQ(bench::space_definition(bench::Space::Nb101).default_budget_range(), std::make_pair(4.0, 108.0));
+  EXPECT_FALSE(bench::space_definition(bench::Space::Topology).budgets_are_separate_runs());
+  EXPECT_TRUE(bench::space_definition(bench::Space::Nb101).budgets_are_separate_runs());
   EXPECT_EQ(defaults.at("num_samples"), "4");
   EXPECT_EQ(std::stod(defaults.at("random_fraction")), 0.0);
   EXPECT_EQ(std::stod(defaults.at("bandwidth_factor")), 3.0);

@@ -56,7 +56,25 @@ void BM_Nb101IndexOfHash(benchmark::State& state) {
 }
 BENCHMARK(BM_Nb101IndexOfHash);
 
-// A query by spec: parse the command-line form, prune, hash, look up.
+// The canonical form of a 7-vertex cell (what index_of looks a spec up by).
+void BM_Nb101CanonicalForm(benchmark::State& state) {
+  const Nb101Spec spec = parse_nb101_spec("in,c3,mp,c3,c3,c1,out:0-1,0-4,0-5,1-2,2-3,2-6,3-5,4-5,5-6");
+  for (auto _ : state) benchmark::DoNotOptimize(nb101_canonical_form(spec));
+}
+BENCHMARK(BM_Nb101CanonicalForm);
+
+// A query by spec of cells spread over the space: canonical form and look-up (the hash only for a
+// form the list lacks, never here).
+void BM_Nb101IndexOfSpec(benchmark::State& state) {
+  const Nb101Cells& cells = Nb101Cells::get();
+  std::vector<Nb101Spec> specs;
+  for (std::uint32_t index = 0; index < cells.size(); index += 4099) specs.push_back(cells.spec(index));
+  std::size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(cells.index_of(specs[i++ % specs.size()]));
+}
+BENCHMARK(BM_Nb101IndexOfSpec);
+
+// A query by spec: parse the command-line form, prune, canonical form, look up.
 void BM_Nb101IndexOfCellText(benchmark::State& state) {
   const Nb101Cells& cells = Nb101Cells::get();
   const std::string text = "in,c3,mp,c3,c3,c1,out:0-1,0-4,0-5,1-2,2-3,2-6,3-5,4-5,5-6";

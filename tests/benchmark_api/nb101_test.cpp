@@ -16,6 +16,7 @@
 #include <sstream>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/nb101/nb101_cost.h"
@@ -459,9 +460,9 @@ TEST_F(Nb101Cache, RoundTripsAndRefusesDamagedFiles) {
   write_bytes(path("other.bin"), "NB101XXX" + bytes.substr(8));
   expect_error([&] { read_nb101_cache(path("other.bin")); }, "is not a cell cache");
   std::string version = bytes;
-  version[8] = 2;
+  version[8] = 1;
   write_bytes(path("version.bin"), version);
-  expect_error([&] { read_nb101_cache(path("version.bin")); }, "has format version 2; this build reads version 1");
+  expect_error([&] { read_nb101_cache(path("version.bin")); }, "has format version 1; this build reads version 2");
   write_bytes(path("short.bin"), bytes.substr(0, bytes.size() - 1));
   expect_error([&] { read_nb101_cache(path("short.bin")); }, "but 1000 cells take");
   std::string flipped = bytes;
@@ -521,10 +522,44 @@ TEST_F(Nb101Cache, TheEnumeratedSpaceIsTheOfficialOne) {
   // Every NASLib cell, pruned, is in the space.
   for (const NaslibCell& cell : naslib_cells()) EXPECT_TRUE(index.count(nb101_hash(Nb101Spec::from_graph(cell.graph))));
 
+  // Canonical forms: one per cell (distinct cells are never isomorphic), the same for every
+  // renumbering of a cell's inner vertices that keeps it upper triangular, and what the cache holds.
+  std::unordered_set<std::uint32_t> forms;
+  for (const Nb101Entry& cell : cells) ASSERT_TRUE(forms.insert(nb101_canonical_form(cell.spec)).second) << cell.hash.hex();
+  std::vector<int> order{1, 2, 3, 4, 5};
+  for (std::size_t i = 0; i < cells.size(); i += 211) {
+    const Nb101Graph graph = cells[i].spec.to_graph();
+    const int n = static_cast<int>(graph.ops.size());
+    std::vector<int> inner(order.begin(), order.begin() + (n - 2));
+    do {
+      std::vector<int> to(static_cast<std::size_t>(n));
+      to[0] = 0;
+      to[static_cast<std::size_t>(n - 1)] = n - 1;
+      for (int v = 1; v < n - 1; ++v) to[static_cast<std::size_t>(v)] = inner[static_cast<std::size_t>(v - 1)];
+      Nb101Graph renumbered{std::vector<std::vector<int>>(static_cast<std::size_t>(n), std::vector<int>(static_cast<std::size_t>(n), 0)), graph.ops};
+      bool forward = true;
+      for (int x = 0; x < n; ++x) {
+        renumbered.ops[static_cast<std::size_t>(to[static_cast<std::size_t>(x)])] = graph.ops[static_cast<std::size_t>(x)];
+        for (int y = 0; y < n; ++y) {
+          if (graph.matrix[static_cast<std::size_t>(x)][static_cast<std::size_t>(y)] == 0) continue;
+          forward = forward && to[static_cast<std::size_t>(x)] < to[static_cast<std::size_t>(y)];
+          if (forward) renumbered.matrix[static_cast<std::size_t>(to[static_cast<std::size_t>(x)])][static_cast<std::size_t>(to[static_cast<std::size_t>(y)])] = 1;
+        }
+      }
+      if (!forward) continue;
+      const Nb101Spec spec = Nb101Spec::from_graph(renumbered);
+      ASSERT_EQ(nb101_canonical_form(spec), nb101_canonical_form(cells[i].spec)) << i;
+      ASSERT_EQ(nb101_hash(spec), cells[i].hash) << i;
+    } while (std::next_permutation(inner.begin(), inner.end()));
+  }
+
   // The cache of the whole space.
+  std::vector<std::uint32_t> cached_forms;
   write_nb101_cache(path("space.bin"), cells);
   EXPECT_EQ(fs::file_size(path("space.bin")), kNb101CacheHeaderBytes + kNb101NumCells * kNb101CacheRecordBytes);
-  expect_same_entries(read_nb101_cache(path("space.bin")), cells);
+  expect_same_entries(read_nb101_cache(path("space.bin"), &cached_forms), cells);
+  ASSERT_EQ(cached_forms.size(), cells.size());
+  for (std::size_t i = 0; i < cells.size(); i += 101) ASSERT_EQ(cached_forms[i], nb101_canonical_form(cells[i].spec)) << i;
 }
 
 }  // namespace

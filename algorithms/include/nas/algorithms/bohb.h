@@ -44,6 +44,13 @@
 // and cuts the trajectory at the time budget when reporting, while here the QuerySearcher loop
 // stops at the budget (the trajectory up to it is the same).
 //
+// Budgets per space. A budget is a number of epochs. On NATS-Bench (tss, sss) it is read at epoch
+// int(budget) of the 12-epoch search schedule, and the default range is NATS-Bench's 1 to 12. On
+// NAS-Bench-101 (budgets_are_separate_runs) it names a schedule of its own, read at its end, and
+// the default range is the paper's 4 to 108: budgets 4, 12, 36 and 108 at eta 3, each an
+// independent run of that length (a 4-epoch run is not the first 4 epochs of a 108-epoch one).
+// min_budget / max_budget 0 take the space's default; the notes of a result name the budgets run.
+//
 // Fidelities the data lacks. The shipped topology store holds validation accuracy only at the last
 // epoch of hp 12, so budgets 1.33 and 4 cannot be read. start() keeps the budgets whose epoch the
 // store holds (the largest must be one of them), reruns the schedule over those (with only {12}:
@@ -64,8 +71,8 @@ namespace nas::algorithms {
 
 struct BohbConfig {
   int eta = 3;
-  double min_budget = 1.0;   ///< epochs of the search schedule
-  double max_budget = 12.0;  ///< epochs of the search schedule
+  double min_budget = 0;  ///< epochs; 0 = the space's default (SpaceDefinition::default_budget_range)
+  double max_budget = 0;  ///< epochs; 0 = the space's default
   int num_samples = 4;
   double random_fraction = 0.0;
   double bandwidth_factor = 3.0;  ///< continuous parameters only in hpbandster: no effect here
@@ -94,6 +101,8 @@ std::vector<HyperbandStage> hyperband_bracket(std::int64_t iteration, const std:
 
 /// Epoch (0-based) of the search schedule at which a budget is read: int(budget) - 1.
 int budget_epoch(double budget);
+/// The schedule a budget names where budgets are separate runs: int(budget) epochs.
+int budget_schedule(double budget);
 
 /// statsmodels' 'normal_reference' bandwidth of each column of `data` (rows of choice indices):
 /// 1.06 * std(column, ddof 0) * n^(-1 / (4 + d)).
@@ -179,6 +188,10 @@ class Bohb : public QuerySearcher {
   };
 
   void choose_budgets(const QueryTask& task, std::vector<std::string>& notes);
+  /// choose_budgets where budgets are separate runs: each must be one of the space's schedules.
+  void choose_schedules(const std::vector<double>& all, const bench::SpaceDefinition& space,
+                        const std::function<std::vector<const bench::Column*>(int)>& signal_columns,
+                        std::vector<std::string>& notes);
   void begin_iteration();
   void finish_stage();
   void refit(std::size_t budget_index);
@@ -191,6 +204,7 @@ class Bohb : public QuerySearcher {
 
   std::vector<double> budgets_;
   bool single_record_ = false;  // the space has no fidelities: every evaluation reads its one record
+  bool separate_runs_ = false;  // a budget is a schedule of its own (nb101), read at its end
   std::vector<std::vector<Observation>> observations_;  // per budget index
   std::vector<std::optional<Model>> models_;            // per budget index
 

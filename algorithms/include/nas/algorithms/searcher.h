@@ -91,7 +91,8 @@ struct TrainingTask {
 /// One simulated evaluation made by a query-based searcher.
 struct Evaluation {
   ArchId arch = 0;
-  int epoch = 0;  ///< 0-based epoch of the search schedule the accuracy was read at
+  int hp = 0;     ///< the schedule read (the space's search_hp unless the searcher chose another)
+  int epoch = 0;  ///< 0-based epoch of that schedule the accuracy was read at
   double valid_accuracy = 0;
   double time_cost_s = 0;
   double total_time_s = 0;
@@ -183,13 +184,16 @@ void check_budget_for_space(const Budget& budget, const bench::SpaceDefinition& 
 /// Every search first checks require_search_coverage, so no searcher (plugins included) starts on a
 /// benchmark that would fail it halfway. The incumbent is the best validation accuracy at the last
 /// epoch of the search schedule (the earliest wins ties); before any such evaluation, the best at
-/// any epoch. The budget is checked before each proposal, so the last evaluation may overshoot it,
+/// any epoch or schedule. The budget is checked before each proposal, so the last evaluation may overshoot it,
 /// as in NATS-Bench.
 class QuerySearcher : public Searcher {
  public:
   struct Proposal {
     ArchId arch = 0;
-    int epoch = -1;  ///< epoch of the search schedule to read; -1 = the last
+    int epoch = -1;  ///< epoch of the schedule to read; -1 = the last
+    /// The schedule to read: 0 = the space's search_hp; else one of its fidelities (a space whose
+    /// budgets_are_separate_runs, e.g. BOHB's 4-epoch runs on nb101).
+    int hp = 0;
   };
 
   /// Runs one whole search. Throws nas::Error if the task is unusable (no budget, a benchmark that

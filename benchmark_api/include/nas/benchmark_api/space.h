@@ -101,6 +101,11 @@ class SpaceDefinition {
   /// without fidelities stores its one record per trial under a single hp).
   virtual int search_hp() const = 0;
   virtual int final_hp() const = 0;
+  /// How a multi-fidelity searcher's budget of b epochs is read: false = epoch int(b) of the search
+  /// schedule (NATS-Bench: BOHB's budgets 1.33, 4 and 12 are epochs of one 12-epoch run); true = the
+  /// end of a separate int(b)-epoch run, one of fidelities() (NAS-Bench-101: its 4, 12, 36 and
+  /// 108-epoch schedules are independent training runs).
+  virtual bool budgets_are_separate_runs() const { return false; }
   /// How a trial seed is described in messages ("777"; tss: "0 (seed not recorded)").
   virtual std::string describe_trial(std::int32_t seed) const { return std::to_string(seed); }
   virtual DefaultBudget default_budget(Dataset dataset) const = 0;
@@ -140,6 +145,10 @@ class SpaceDefinition {
   /// The store hp of a user's schedule: nullopt means final_hp(); a value must be one of
   /// fidelities() (a space without fidelities refuses any).
   int resolve_hp(std::optional<int> hp) const;
+  /// The budgets (epochs) a multi-fidelity searcher spans unless configured otherwise: 1 to
+  /// search_hp() epochs of the search schedule, or (separate runs) the smallest fidelity to
+  /// search_hp(); {search_hp, search_hp} for a space without fidelities.
+  std::pair<double, double> default_budget_range() const;
 };
 
 /// Every space of this build, in the order `nas list` and reports show them.

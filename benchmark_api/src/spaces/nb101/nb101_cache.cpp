@@ -10,7 +10,7 @@ namespace nas::bench {
 namespace {
 
 constexpr char kMagic[8] = {'N', 'B', '1', '0', '1', 'S', 'P', 'C'};
-// Far above the whole space (8.5 MB), so a wrong file cannot make the reader allocate much.
+// Far above the whole space (10.2 MB), so a wrong file cannot make the reader allocate much.
 constexpr std::uint64_t kMaxCacheBytes = std::uint64_t{64} << 20;
 
 // Explicit little-endian bytes, so a cache is the same file on every machine.
@@ -32,6 +32,7 @@ void write_nb101_cache(const std::string& path, const std::vector<Nb101Entry>& c
   for (const Nb101Entry& cell : cells) {
     records.append(reinterpret_cast<const char*>(cell.hash.bytes.data()), cell.hash.bytes.size());
     put_le(records, cell.spec.packed(), 4);
+    put_le(records, nb101_canonical_form(cell.spec), 4);
   }
   std::string header(kMagic, sizeof kMagic);
   put_le(header, kNb101CacheVersion, 4);
@@ -43,7 +44,7 @@ void write_nb101_cache(const std::string& path, const std::vector<Nb101Entry>& c
   file.commit();
 }
 
-std::vector<Nb101Entry> read_nb101_cache(const std::string& path) {
+std::vector<Nb101Entry> read_nb101_cache(const std::string& path, std::vector<std::uint32_t>* forms) {
   const std::string bytes = read_regular_file(path, "NAS-Bench-101 cell cache", kMaxCacheBytes);
   auto fail = [&](const std::string& why) -> void {
     throw Error("NAS-Bench-101 cell cache " + path + " " + why + "; delete it to have it rebuilt");
@@ -65,10 +66,12 @@ std::vector<Nb101Entry> read_nb101_cache(const std::string& path) {
   if (store_checksum(records, records_size) != get_le(bytes, 16, 8)) fail("is damaged (checksum mismatch)");
   std::vector<Nb101Entry> cells;
   cells.reserve(static_cast<std::size_t>(count));
+  if (forms != nullptr) forms->clear();
   for (std::size_t offset = kNb101CacheHeaderBytes; offset < bytes.size(); offset += kNb101CacheRecordBytes) {
     Nb101Hash hash;
     std::memcpy(hash.bytes.data(), bytes.data() + offset, hash.bytes.size());
     const auto word = static_cast<std::uint32_t>(get_le(bytes, offset + hash.bytes.size(), 4));
+    if (forms != nullptr) forms->push_back(static_cast<std::uint32_t>(get_le(bytes, offset + hash.bytes.size() + 4, 4)));
     try {
       cells.push_back({Nb101Spec::from_packed(word), hash});
     } catch (const Error& e) {

@@ -19,7 +19,8 @@ std::string nb101_cells_path() {
 
 Nb101Cells Nb101Cells::load(const std::string& path) {
   Nb101Cells cells;
-  cells.cells_ = read_nb101_cache(path);
+  std::vector<std::uint32_t> forms;
+  cells.cells_ = read_nb101_cache(path, &forms);
   if (cells.cells_.size() != kNb101NumCells) {
     throw Error("NAS-Bench-101 cell cache " + path + " holds " + std::to_string(cells.cells_.size()) + " cells, not the " +
                 std::to_string(kNb101NumCells) + " of the space; delete it and rebuild the target nb101_cells");
@@ -30,6 +31,13 @@ Nb101Cells Nb101Cells::load(const std::string& path) {
   const auto same = [](const Key& a, const Key& b) { return a.high == b.high && a.low == b.low; };
   if (std::adjacent_find(cells.by_hash_.begin(), cells.by_hash_.end(), same) != cells.by_hash_.end()) {
     throw Error("NAS-Bench-101 cell cache " + path + " holds a hash twice; delete it and rebuild the target nb101_cells");
+  }
+  cells.by_form_.reserve(forms.size());
+  for (std::uint32_t index = 0; index < forms.size(); ++index) cells.by_form_.push_back(std::uint64_t{forms[index]} << 32 | index);
+  std::sort(cells.by_form_.begin(), cells.by_form_.end());
+  const auto same_form = [](std::uint64_t a, std::uint64_t b) { return (a >> 32) == (b >> 32); };
+  if (std::adjacent_find(cells.by_form_.begin(), cells.by_form_.end(), same_form) != cells.by_form_.end()) {
+    throw Error("NAS-Bench-101 cell cache " + path + " holds a canonical form twice; delete it and rebuild the target nb101_cells");
   }
   return cells;
 }
@@ -68,6 +76,10 @@ std::optional<std::uint32_t> Nb101Cells::find(const Nb101Hash& hash) const {
 }
 
 std::uint32_t Nb101Cells::index_of(const Nb101Spec& spec) const {
+  const std::uint64_t form = std::uint64_t{nb101_canonical_form(spec)} << 32;
+  if (const auto it = std::lower_bound(by_form_.begin(), by_form_.end(), form); it != by_form_.end() && (*it >> 32) == (form >> 32)) {
+    return static_cast<std::uint32_t>(*it);
+  }
   const Nb101Hash hash = nb101_hash(spec);
   if (const auto index = find(hash)) return *index;
   // Cannot happen with a complete cache: every valid cell has one of the enumerated hashes.

@@ -176,6 +176,9 @@ class Nb101Definition final : public SpaceDefinition {
   std::vector<int> fidelities() const override { return {kNb101Fidelities.begin(), kNb101Fidelities.end()}; }
   int search_hp() const override { return kNb101FinalHp; }
   int final_hp() const override { return kNb101FinalHp; }
+  /// Each schedule is a run of its own (the official data trains every cell for 4, 12, 36 and 108
+  /// epochs independently), so BOHB's budgets 4/12/36/108 read the end of those runs.
+  bool budgets_are_separate_runs() const override { return true; }
   std::string describe_trial(std::int32_t seed) const override {
     if (seed == kNb101UnknownRepeat) return "0 (one repeat; which one the source did not record)";
     return std::to_string(seed) + " (repeat " + std::to_string(seed) + " of " + std::to_string(kNb101NumRepeats) + ")";

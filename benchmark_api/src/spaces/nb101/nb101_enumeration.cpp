@@ -4,18 +4,15 @@
 // The Python loop hashes all ~1.3 million candidate graphs, at up to 57 MD5 digests each. Most of
 // them are renumberings of another: the module hash does not change when the inner vertices are
 // renumbered, so only the first-enumerated graph of each isomorphism class can be the first of its
-// hash. So, in the loop's order, each candidate is first put in a canonical form (the smallest edge
-// mask over the renumberings of its inner vertices that keep edges pointing forward, then the
-// smallest labelling over that mask's automorphisms), and only the first of each class, ~424
-// thousand graphs, is hashed, in parallel. Keeping the first of each hash among those, in order,
+// hash. So, in the loop's order, each candidate is first put in its canonical form
+// (nb101_canonical_form), and only the first of each class, ~424 thousand graphs, is hashed, in
+// parallel. Keeping the first of each hash among those, in order,
 // is then exactly what the Python loop keeps (and still right if two classes shared a hash).
 #include "nas/benchmark_api/nb101/nb101_enumeration.h"
 
 #include <algorithm>
 #include <atomic>
 #include <bitset>
-#include <map>
-#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -49,80 +46,21 @@ std::uint32_t labelling(std::uint32_t code, int inner) {
   return ops;
 }
 
-// A renumbering of the vertices: vertex v becomes perm[v].
-using Perm = std::array<std::uint8_t, kNb101MaxVertices>;
-
-// Every renumbering of the inner vertices 1..V-2; the input and the output keep their numbers (in a
-// cell they are the only source and the only sink, so every isomorphism keeps them). The identity
-// comes first.
-std::vector<Perm> inner_permutations(int vertices) {
-  Perm perm{};
-  for (int v = 0; v < kNb101MaxVertices; ++v) perm[static_cast<std::size_t>(v)] = static_cast<std::uint8_t>(v);
-  std::vector<Perm> perms;
-  do {
-    perms.push_back(perm);
-  } while (vertices > 2 && std::next_permutation(perm.begin() + 1, perm.begin() + vertices - 1));
-  return perms;
-}
-
-// The edge mask renumbered by `perm`, or std::nullopt if an edge would then point backwards (the
-// renumbered graph is not upper triangular).
-std::optional<std::uint32_t> renumbered_mask(std::uint32_t mask, const Perm& perm, int vertices) {
-  std::uint32_t image = 0;
-  for (int to = 1; to < vertices; ++to) {
-    for (int from = 0; from < to; ++from) {
-      if ((mask >> nb101_edge_bit(from, to) & 1U) == 0) continue;
-      const int x = perm[static_cast<std::size_t>(from)], y = perm[static_cast<std::size_t>(to)];
-      if (x >= y) return std::nullopt;
-      image |= 1U << nb101_edge_bit(x, y);
-    }
-  }
-  return image;
-}
-
-// Packed inner ops renumbered by `perm`: the op of vertex v moves to perm[v].
-std::uint32_t renumbered_ops(std::uint32_t ops, const Perm& perm, int vertices) {
-  std::uint32_t image = 0;
-  for (int v = 1; v < vertices - 1; ++v) {
-    image |= (ops >> (2 * (v - 1)) & 3U) << (2 * (perm[static_cast<std::size_t>(v)] - 1));
-  }
-  return image;
-}
-
 // The first-enumerated candidate of every isomorphism class, as packed words, in the loop's order.
 std::vector<std::uint32_t> first_of_each_class() {
   std::vector<std::uint32_t> words;
-  std::unordered_set<std::uint32_t> seen;  // canonical forms: mask | ops << 21
+  std::unordered_set<std::uint32_t> seen;  // canonical forms
+  seen.reserve(2 * static_cast<std::size_t>(kNb101NumCells));
   for (int vertices = 2; vertices <= kNb101MaxVertices; ++vertices) {
     const int inner = vertices - 2;
     std::uint32_t labellings = 1;
     for (int i = 0; i < inner; ++i) labellings *= kNb101NumInteriorOps;
-    const std::vector<Perm> perms = inner_permutations(vertices);
-    std::map<std::uint32_t, std::vector<Perm>> automorphisms;  // of each canonical mask
     const std::uint32_t masks = 1U << (vertices * (vertices - 1) / 2);
     for (std::uint32_t mask = 0; mask < masks; ++mask) {
       if (!is_candidate_mask(mask, vertices)) continue;
-      std::uint32_t canonical = mask;
-      Perm to_canonical = perms.front();
-      for (const Perm& perm : perms) {
-        const std::optional<std::uint32_t> image = renumbered_mask(mask, perm, vertices);
-        if (image && *image < canonical) {
-          canonical = *image;
-          to_canonical = perm;
-        }
-      }
-      auto [found, added] = automorphisms.try_emplace(canonical);
-      if (added) {
-        for (const Perm& perm : perms) {
-          if (renumbered_mask(canonical, perm, vertices) == canonical) found->second.push_back(perm);
-        }
-      }
       for (std::uint32_t code = 0; code < labellings; ++code) {
-        const std::uint32_t ops = labelling(code, inner);
-        const std::uint32_t moved = renumbered_ops(ops, to_canonical, vertices);
-        std::uint32_t smallest = moved;
-        for (const Perm& automorphism : found->second) smallest = std::min(smallest, renumbered_ops(moved, automorphism, vertices));
-        if (seen.insert(canonical | smallest << kNb101EdgeBits).second) words.push_back(mask | ops << kNb101EdgeBits);
+        const std::uint32_t word = mask | labelling(code, inner) << kNb101EdgeBits;
+        if (seen.insert(nb101_canonical_form(Nb101Spec::from_packed(word))).second) words.push_back(word);
       }
     }
   }

@@ -130,11 +130,10 @@ std::string nb101_shape_problem(const Nb101Graph& graph) {
   for (std::size_t x = 0; x < n; ++x) {
     for (std::size_t y = 0; y < n; ++y) {
       const int entry = graph.matrix[x][y];
+      if (entry == 0 || (entry == 1 && y > x)) continue;
       const std::string where = "matrix[" + std::to_string(x) + "][" + std::to_string(y) + "] is " + std::to_string(entry);
-      if (entry != 0 && entry != 1) return where + "; an entry is 0 or 1";
-      if (entry != 0 && y <= x) {
-        return where + ", but the matrix must be strictly upper triangular (an edge goes from a lower to a higher vertex)";
-      }
+      if (entry != 1) return where + "; an entry is 0 or 1";
+      return where + ", but the matrix must be strictly upper triangular (an edge goes from a lower to a higher vertex)";
     }
   }
   return {};
@@ -249,5 +248,70 @@ Nb101Graph Nb101Spec::to_graph() const {
   }
   return graph;
 }
+
+namespace {
+
+/// Walks the topological orders of a cell's inner vertices (each a renumbering that keeps edges
+/// pointing forward) and keeps the smallest (edge mask, ops) image.
+class CanonicalSearch {
+ public:
+  explicit CanonicalSearch(const Nb101Spec& spec) : n_(spec.num_vertices()), ops_(spec.packed() >> kNb101EdgeBits) {
+    for (int to = 1; to < n_; ++to) {
+      for (int from = 0; from < to; ++from) {
+        if (!spec.has_edge(from, to)) continue;
+        edges_[num_edges_][0] = static_cast<std::uint8_t>(from);
+        edges_[num_edges_][1] = static_cast<std::uint8_t>(to);
+        ++num_edges_;
+        if (from > 0) predecessors_[to] |= static_cast<std::uint8_t>(1U << from);
+      }
+    }
+    number_[0] = 0;
+    number_[n_ - 1] = static_cast<std::uint8_t>(n_ - 1);
+  }
+
+  std::uint32_t run() {
+    place(1, 0);
+    return best_mask_ | best_ops_ << kNb101EdgeBits;
+  }
+
+ private:
+  // Gives the next free number to each inner vertex whose inner predecessors all have one.
+  void place(int next, std::uint8_t placed) {
+    if (next == n_ - 1) {
+      consider();
+      return;
+    }
+    for (int v = 1; v < n_ - 1; ++v) {
+      const auto bit = static_cast<std::uint8_t>(1U << v);
+      if ((placed & bit) != 0 || (predecessors_[v] & ~placed) != 0) continue;
+      number_[v] = static_cast<std::uint8_t>(next);
+      place(next + 1, static_cast<std::uint8_t>(placed | bit));
+    }
+  }
+
+  void consider() {
+    std::uint32_t mask = 0;
+    for (int e = 0; e < num_edges_; ++e) mask |= 1U << nb101_edge_bit(number_[edges_[e][0]], number_[edges_[e][1]]);
+    if (mask > best_mask_) return;
+    std::uint32_t ops = 0;
+    for (int v = 1; v < n_ - 1; ++v) ops |= (ops_ >> (2 * (v - 1)) & 3U) << (2 * (number_[v] - 1));
+    if (mask < best_mask_ || ops < best_ops_) {
+      best_mask_ = mask;
+      best_ops_ = ops;
+    }
+  }
+
+  int n_;
+  std::uint32_t ops_;
+  std::uint8_t edges_[kNb101MaxEdges][2] = {};
+  int num_edges_ = 0;
+  std::uint8_t predecessors_[kNb101MaxVertices] = {};  // inner predecessors, as bits
+  std::uint8_t number_[kNb101MaxVertices] = {};        // the renumbering being built
+  std::uint32_t best_mask_ = ~0U, best_ops_ = ~0U;
+};
+
+}  // namespace
+
+std::uint32_t nb101_canonical_form(const Nb101Spec& spec) { return CanonicalSearch(spec).run(); }
 
 }  // namespace nas::bench

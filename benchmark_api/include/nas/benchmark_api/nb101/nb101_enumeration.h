@@ -36,22 +36,24 @@ struct Nb101Entry {
 /// threads (0: one per hardware thread); the result does not depend on the number.
 std::vector<Nb101Entry> enumerate_nb101_space(unsigned threads = 0);
 
-/// The cache file: a 24-byte header, then one 20-byte record per cell in index order, all
+/// The cache file: a 24-byte header, then one 24-byte record per cell in index order, all
 /// little-endian:
 ///   0  8 bytes  magic "NB101SPC"
-///   8  u32      format version (1)
+///   8  u32      format version (2)
 ///  12  u32      number of records
 ///  16  u64      XXH3-64 (store_checksum) of the records
-///  24  records: 16 bytes hash digest, u32 Nb101Spec::packed()
-/// 8,472,504 bytes for the whole space.
-inline constexpr std::uint32_t kNb101CacheVersion = 1;
+///  24  records: 16 bytes hash digest, u32 Nb101Spec::packed(), u32 nb101_canonical_form
+/// 10,166,976 bytes for the whole space. (Version 1 had no canonical forms.)
+inline constexpr std::uint32_t kNb101CacheVersion = 2;
 inline constexpr std::size_t kNb101CacheHeaderBytes = 24;
-inline constexpr std::size_t kNb101CacheRecordBytes = 20;
+inline constexpr std::size_t kNb101CacheRecordBytes = 24;
 
-/// Writes `cells` atomically (a reader never sees half a file); throws nas::Error on failure.
+/// Writes `cells` (and each one's canonical form, computed here) atomically (a reader never sees
+/// half a file); throws nas::Error on failure.
 void write_nb101_cache(const std::string& path, const std::vector<Nb101Entry>& cells);
 /// Reads a cache; throws nas::Error naming the file and the problem if it is missing, not a cache,
 /// of another version, truncated or damaged (checksum), or holds a word that is not a valid cell.
-std::vector<Nb101Entry> read_nb101_cache(const std::string& path);
+/// With `forms`, also returns each cell's canonical form.
+std::vector<Nb101Entry> read_nb101_cache(const std::string& path, std::vector<std::uint32_t>* forms = nullptr);
 
 }  // namespace nas::bench

@@ -110,4 +110,12 @@ class Nb101Spec {
   std::uint8_t num_vertices_;   // 2..7
 };
 
+/// The canonical form of a cell's isomorphism class, in Nb101Spec::packed()'s layout: the smallest
+/// (edge mask, then interior ops) over the renumberings of its inner vertices that keep every edge
+/// pointing forward (the input and output keep their numbers: they are the only source and sink).
+/// Equal exactly for isomorphic cells, so equal forms have equal module hashes. About 40x cheaper
+/// than the module hash (it walks the cell's topological orders instead of computing MD5 digests):
+/// the cell list keys its cells by it, and the hash is only computed for a form it does not hold.
+std::uint32_t nb101_canonical_form(const Nb101Spec& spec);
+
 }  // namespace nas::bench
