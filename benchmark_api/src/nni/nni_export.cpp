@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -37,16 +38,25 @@ constexpr double kNb101StatsTimeFactor = 60;
 class TemporaryDatabase {
  public:
   explicit TemporaryDatabase(std::string destination) : destination_(std::move(destination)) {
-    std::string name = destination_ + ".tmp-XXXXXX";
-    const int fd = ::mkstemp(name.data());
-    if (fd < 0) throw Error("cannot create a temporary file beside " + destination_ + ": " + std::strerror(errno));
+    // Named like AtomicFile's temporaries (file_io.h), mode 0666 under the umask.
+    static std::atomic<std::uint64_t> counter{0};
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+      path_ = destination_ + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+      fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+      const int error = errno;
+      path_.clear();
+      throw Error("cannot write output database " + destination_ + ": " + std::strerror(error));
+    }
     ::close(fd);
-    path_ = name;
   }
   TemporaryDatabase(const TemporaryDatabase&) = delete;
   TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
   ~TemporaryDatabase() {
-    if (!committed_) std::remove(path_.c_str());
+    if (!committed_ && !path_.empty()) std::remove(path_.c_str());
   }
   const std::string& path() const { return path_; }
 

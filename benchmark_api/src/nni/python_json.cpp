@@ -46,7 +46,7 @@ void append_escaped_string(std::string& out, const std::string& text) {
         case '\b': out += "\\b"; break;
         case '\f': out += "\\f"; break;
         default:
-          if (byte < 0x20) {
+          if (byte < 0x20 || byte == 0x7F) {  // Python keeps ' '..'~' only
             append_unit(byte);
           } else {
             out += static_cast<char>(byte);

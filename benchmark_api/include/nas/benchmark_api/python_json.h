@@ -6,8 +6,8 @@
 // The rules (CPython's json encoder with its defaults, ensure_ascii=True):
 //  - separators ", " between items and ": " after keys; no newlines; keys sorted by code point
 //    (the UTF-8 byte order nlohmann::json's object keeps);
-//  - strings: \" \\ \n \r \t \b \f escaped by name, other characters below 0x20 and every non-ASCII
-//    character as \uXXXX (lowercase hex; above U+FFFF as a UTF-16 surrogate pair); DEL is kept;
+//  - strings: \" \\ \n \r \t \b \f escaped by name, every other character outside ' '..'~' (control
+//    characters, DEL, non-ASCII) as \uXXXX (lowercase hex; above U+FFFF as a UTF-16 surrogate pair);
 //  - integers as decimal; floats as Python's repr (python_float_repr); true, false, null.
 #pragma once
 
