@@ -3,14 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <numeric>
 
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/file_io.h"
