@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <set>
 #include <sstream>
 
 #include "nas/benchmark_api/error.h"
@@ -95,67 +94,85 @@ int budget_schedule(double budget) { return static_cast<int>(std::floor(budget +
 
 // ---- Kernel density ---------------------------------------------------------------------------------
 
-std::vector<double> normal_reference_bandwidths(const std::vector<std::vector<int>>& data) {
-  if (data.empty()) return {};
-  const std::size_t rows = data.size();
-  const std::size_t dims = data.front().size();
+KdePoints kde_points(const std::vector<std::vector<int>>& rows) {
+  const std::size_t dims = rows.empty() ? 0 : rows.front().size();
+  KdePoints points(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(dims));
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].size() != dims) throw Error("every data point of a kernel density needs one value per dimension");
+    for (std::size_t d = 0; d < dims; ++d) points(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(d)) = rows[r][d];
+  }
+  return points;
+}
+
+std::vector<double> normal_reference_bandwidths(const KdePoints& points) {
+  if (points.rows() == 0) return {};
+  const auto rows = static_cast<double>(points.rows());
+  const auto dims = static_cast<double>(points.cols());
   // statsmodels: 1.06 * np.std(data, axis=0) * nobs ** (-1 / (4 + k_vars)); np.std has ddof 0.
-  const double scale = 1.06 * std::pow(static_cast<double>(rows), -1.0 / (4.0 + static_cast<double>(dims)));
-  std::vector<double> bandwidths(dims);
-  for (std::size_t d = 0; d < dims; ++d) {
-    double mean = 0;
-    for (const auto& row : data) mean += row[d];
-    mean /= static_cast<double>(rows);
-    double squares = 0;
-    for (const auto& row : data) squares += (row[d] - mean) * (row[d] - mean);
-    bandwidths[d] = scale * std::sqrt(squares / static_cast<double>(rows));
+  const double scale = 1.06 * std::pow(rows, -1.0 / (4.0 + dims));
+  std::vector<double> bandwidths(static_cast<std::size_t>(points.cols()));
+  for (Eigen::Index d = 0; d < points.cols(); ++d) {
+    const Eigen::ArrayXd column = points.col(d).cast<double>().array();
+    const double mean = column.sum() / rows;
+    bandwidths[static_cast<std::size_t>(d)] = scale * std::sqrt((column - mean).square().sum() / rows);
   }
   return bandwidths;
 }
 
-CategoricalKde::CategoricalKde(std::vector<std::vector<int>> data, std::vector<double> bandwidths,
-                               const std::vector<int>& num_choices, bool levels_from_data)
-    : data_(std::move(data)), bandwidths_(std::move(bandwidths)) {
-  if (data_.empty()) throw Error("a kernel density needs at least one data point");
+CategoricalKde::CategoricalKde(KdePoints points, std::vector<double> bandwidths, const std::vector<int>& num_choices,
+                               bool levels_from_data)
+    : points_(std::move(points)), bandwidths_(std::move(bandwidths)) {
+  if (points_.rows() == 0) throw Error("a kernel density needs at least one data point");
   const std::size_t dims = bandwidths_.size();
-  if (num_choices.size() != dims) throw Error("a kernel density needs one bandwidth and choice count per dimension");
-  for (const auto& row : data_) {
-    if (row.size() != dims) throw Error("every data point of a kernel density needs one value per dimension");
+  if (num_choices.size() != dims || static_cast<std::size_t>(points_.cols()) != dims) {
+    throw Error("a kernel density needs one bandwidth and choice count per dimension");
   }
   levels_.resize(dims);
+  match_.resize(dims);
   mismatch_.resize(dims);
   for (std::size_t d = 0; d < dims; ++d) {
+    const auto column = points_.col(static_cast<Eigen::Index>(d));
     if (levels_from_data) {
       // statsmodels' aitchison_aitken(h, Xi, x) without num_levels counts np.unique(Xi).
-      std::set<int> distinct;
-      for (const auto& row : data_) distinct.insert(row[d]);
-      levels_[d] = static_cast<int>(distinct.size());
+      const int low = column.minCoeff(), high = column.maxCoeff();
+      std::vector<char> present(static_cast<std::size_t>(high - low) + 1, 0);
+      for (Eigen::Index r = 0; r < column.size(); ++r) present[static_cast<std::size_t>(column(r) - low)] = 1;
+      levels_[d] = static_cast<int>(std::count(present.begin(), present.end(), 1));
     } else {
       levels_[d] = num_choices[d];
     }
     // h / (c - 1) with numpy's division: c = 1 makes every mismatch infinitely likely (h > 0).
     const double others = static_cast<double>(levels_[d] - 1);
     const double h = bandwidths_[d];
+    match_[d] = 1.0 - h;
     mismatch_[d] = others > 0 ? h / others : (h > 0 ? kInf : (h < 0 ? -kInf : std::numeric_limits<double>::quiet_NaN()));
   }
 }
 
-CategoricalKde CategoricalKde::fit(std::vector<std::vector<int>> data, const std::vector<int>& num_choices,
-                                   double min_bandwidth, bool levels_from_data) {
-  std::vector<double> bandwidths = normal_reference_bandwidths(data);
+CategoricalKde CategoricalKde::fit(KdePoints points, const std::vector<int>& num_choices, double min_bandwidth,
+                                   bool levels_from_data) {
+  std::vector<double> bandwidths = normal_reference_bandwidths(points);
   for (double& bw : bandwidths) bw = std::max(bw, min_bandwidth);  // np.clip(bw, min_bandwidth, None)
-  return CategoricalKde(std::move(data), std::move(bandwidths), num_choices, levels_from_data);
+  return CategoricalKde(std::move(points), std::move(bandwidths), num_choices, levels_from_data);
+}
+
+std::vector<int> CategoricalKde::point(std::size_t i) const {
+  std::vector<int> x(static_cast<std::size_t>(points_.cols()));
+  for (std::size_t d = 0; d < x.size(); ++d) x[d] = points_(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(d));
+  return x;
 }
 
 double CategoricalKde::pdf(const std::vector<int>& x) const {
   if (x.size() != bandwidths_.size()) throw Error("a kernel density was asked about a point of the wrong dimension");
-  double sum = 0;
-  for (const auto& row : data_) {
-    double product = 1;
-    for (std::size_t d = 0; d < x.size(); ++d) product *= row[d] == x[d] ? 1.0 - bandwidths_[d] : mismatch_[d];
-    sum += product;
+  // Every point's kernel product, one decision at a time (the same products, in the same order of
+  // decisions, as a loop over points would form).
+  const Eigen::Index rows = points_.rows();
+  Eigen::ArrayXd product = Eigen::ArrayXd::Ones(rows);
+  for (std::size_t d = 0; d < x.size(); ++d) {
+    product *= (points_.col(static_cast<Eigen::Index>(d)).array() == x[d])
+                   .select(Eigen::ArrayXd::Constant(rows, match_[d]), Eigen::ArrayXd::Constant(rows, mismatch_[d]));
   }
-  return sum / static_cast<double>(data_.size());
+  return product.sum() / static_cast<double>(points_.rows());
 }
 
 // ---- Configuration ----------------------------------------------------------------------------------
@@ -414,16 +431,22 @@ void Bohb::refit(std::size_t budget_index) {
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a].loss < points[b].loss; });
 
-  std::vector<std::vector<int>> good, bad;
-  for (std::size_t r = 0; r < count; ++r) {
-    if (r < n_good) good.push_back(points[order[r]].x);
-    else if (r < n_good + n_bad) bad.push_back(points[order[r]].x);
-  }
   // A density needs more points than dimensions; otherwise any earlier model of this budget stays.
   const std::size_t dims = num_choices_.size();
-  if (good.size() <= dims || bad.size() <= dims) return;
-  models_[budget_index] = Model{CategoricalKde::fit(std::move(good), num_choices_, config_.min_bandwidth, config_.kde_levels_from_data),
-                                CategoricalKde::fit(std::move(bad), num_choices_, config_.min_bandwidth, config_.kde_levels_from_data)};
+  const std::size_t good_rows = std::min(n_good, count);
+  const std::size_t bad_rows = std::min(n_bad, count - good_rows);
+  if (good_rows <= dims || bad_rows <= dims) return;
+  auto rows_of = [&](std::size_t first, std::size_t rows) {
+    KdePoints out(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(dims));
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::vector<int>& x = points[order[first + r]].x;
+      for (std::size_t d = 0; d < dims; ++d) out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(d)) = x[d];
+    }
+    return out;
+  };
+  models_[budget_index] = Model{
+      CategoricalKde::fit(rows_of(0, good_rows), num_choices_, config_.min_bandwidth, config_.kde_levels_from_data),
+      CategoricalKde::fit(rows_of(good_rows, bad_rows), num_choices_, config_.min_bandwidth, config_.kde_levels_from_data)};
 }
 
 std::optional<std::size_t> Bohb::largest_model() const {
@@ -442,7 +465,7 @@ std::optional<std::vector<int>> maximize_density_ratio(const CategoricalKde& goo
   for (int i = 0; i < num_samples; ++i) {
     // Perturb a random good point: keep each decision with probability 1 - bw (never when bw >= 1),
     // else redraw it uniformly (possibly the same value).
-    const std::vector<int>& datum = good.data()[rng.uniform_int(good.data().size())];
+    const std::vector<int> datum = good.point(rng.uniform_int(good.size()));
     std::vector<int> candidate(datum.size());
     for (std::size_t d = 0; d < datum.size(); ++d) {
       const double bw = std::max(good.bandwidths()[d], min_bandwidth);

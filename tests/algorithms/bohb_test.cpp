@@ -162,12 +162,12 @@ TEST(HyperbandSchedule, BracketsCycleAsInHpbandster) {
 TEST(BohbKde, NormalReferenceBandwidthByHand) {
   // Columns {0,2,4} and {1,1,3}: population std sqrt(8/3) and sqrt(8/9); n = 3, d = 2:
   // 1.06 * std * 3^(-1/6).
-  const auto bw = normal_reference_bandwidths({{0, 1}, {2, 1}, {4, 3}});
+  const auto bw = normal_reference_bandwidths(kde_points({{0, 1}, {2, 1}, {4, 3}}));
   ASSERT_EQ(bw.size(), 2u);
   EXPECT_NEAR(bw[0], 1.4413518912098908, 1e-12);
   EXPECT_NEAR(bw[1], 0.8321649023870066, 1e-12);
   // hpbandster clips below at min_bandwidth (a constant column would otherwise get 0), not above.
-  const CategoricalKde kde = CategoricalKde::fit({{0, 1}, {2, 1}, {4, 1}}, {5, 5}, 0.3, true);
+  const CategoricalKde kde = CategoricalKde::fit(kde_points({{0, 1}, {2, 1}, {4, 1}}), {5, 5}, 0.3, true);
   EXPECT_NEAR(kde.bandwidths()[0], 1.4413518912098908, 1e-12);
   EXPECT_DOUBLE_EQ(kde.bandwidths()[1], 0.3);
 }
@@ -176,16 +176,16 @@ TEST(BohbKde, PdfByHand) {
   const std::vector<std::vector<int>> data{{3, 1}, {3, 2}, {0, 2}};
   // statsmodels' levels: each column has 2 distinct values, so a mismatch weighs bw / 1.
   //   x = (3,2): 0.6*0.5 + 0.6*0.5 + 0.4*0.5 = 0.8, mean 0.8/3.
-  const CategoricalKde from_data(data, {0.4, 0.5}, {5, 5}, true);
+  const CategoricalKde from_data(kde_points(data), {0.4, 0.5}, {5, 5}, true);
   EXPECT_EQ(from_data.levels(), (std::vector<int>{2, 2}));
   EXPECT_NEAR(from_data.pdf({3, 2}), 0.26666666666666666, 1e-15);
   // Textbook levels (5 choices): a mismatch weighs bw / 4.
   //   0.6*0.125 + 0.6*0.5 + 0.1*0.5 = 0.425, mean 0.425/3.
-  const CategoricalKde from_choices(data, {0.4, 0.5}, {5, 5}, false);
+  const CategoricalKde from_choices(kde_points(data), {0.4, 0.5}, {5, 5}, false);
   EXPECT_NEAR(from_choices.pdf({3, 2}), 0.14166666666666666, 1e-15);
   // A column with one distinct value: statsmodels divides by c - 1 = 0, so any other value there
   // has infinite density; the value itself stays finite.
-  const CategoricalKde single({{1, 0}, {1, 4}}, {0.3, 0.3}, {5, 5}, true);
+  const CategoricalKde single(kde_points({{1, 0}, {1, 4}}), {0.3, 0.3}, {5, 5}, true);
   EXPECT_TRUE(std::isinf(single.pdf({2, 0})));
   EXPECT_NEAR(single.pdf({1, 0}), (0.7 * 0.7 + 0.7 * 0.3) / 2, 1e-15);
 }
@@ -291,8 +291,8 @@ TEST(BohbSearch, FullScheduleAndSuccessiveHalvingOnCurves) {
   EXPECT_TRUE(bohb.has_model(0));
   EXPECT_FALSE(bohb.has_model(1));
   EXPECT_FALSE(bohb.has_model(2));
-  EXPECT_EQ(bohb.good_model(0).data().size(), 7u);
-  EXPECT_EQ(bohb.bad_model(0).data().size(), 11u);
+  EXPECT_EQ(bohb.good_model(0).size(), 7u);
+  EXPECT_EQ(bohb.bad_model(0).size(), 11u);
 }
 
 TEST(BohbSearch, ShippedStoreRunsAtTheLastEpochOnly) {
@@ -438,8 +438,8 @@ TEST(BohbKde, ACandidateThatIsNoArchIsNeverTaken) {
   const std::vector<std::vector<int>> good_data{{1, 2}, {1, 3}, {1, 2}};
   const std::vector<std::vector<int>> bad_data{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 4}};
   const std::vector<int> choices{5, 5};
-  const CategoricalKde good(good_data, {0.3, 0.3}, choices, false);
-  const CategoricalKde bad(bad_data, {0.5, 0.5}, choices, false);
+  const CategoricalKde good(kde_points(good_data), {0.3, 0.3}, choices, false);
+  const CategoricalKde bad(kde_points(bad_data), {0.5, 0.5}, choices, false);
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     Rng rng(seed);
     const auto pick = maximize_density_ratio(good, bad, choices, 64, 0.3, rng,
@@ -458,8 +458,8 @@ TEST(BohbKde, DensityRatioPicksAsHpbandster) {
   const std::vector<int> choices{5, 5};
   {
     // Textbook kernel: the best ratio is (1, 2) (good 0.344 vs bad 0.0344), found among 64 samples.
-    const CategoricalKde good(good_data, {0.3, 0.3}, choices, false);
-    const CategoricalKde bad(bad_data, {0.5, 0.5}, choices, false);
+    const CategoricalKde good(kde_points(good_data), {0.3, 0.3}, choices, false);
+    const CategoricalKde bad(kde_points(bad_data), {0.5, 0.5}, choices, false);
     Rng rng(1);
     const auto pick = maximize_density_ratio(good, bad, choices, 64, 0.3, rng);
     ASSERT_TRUE(pick.has_value());
@@ -468,8 +468,8 @@ TEST(BohbKde, DensityRatioPicksAsHpbandster) {
   {
     // statsmodels' kernel: decision 0 has one level in the good data, so any other value there has
     // an infinite good density and a score of 0, which beats every candidate that keeps the 1.
-    const CategoricalKde good(good_data, {0.3, 0.3}, choices, true);
-    const CategoricalKde bad(bad_data, {0.5, 0.5}, choices, true);
+    const CategoricalKde good(kde_points(good_data), {0.3, 0.3}, choices, true);
+    const CategoricalKde bad(kde_points(bad_data), {0.5, 0.5}, choices, true);
     Rng rng(1);
     const auto pick = maximize_density_ratio(good, bad, choices, 64, 0.3, rng);
     ASSERT_TRUE(pick.has_value());
@@ -477,8 +477,8 @@ TEST(BohbKde, DensityRatioPicksAsHpbandster) {
   }
   {
     // Both densities infinite off the common value: NaN scores never win; the 1 keeps a finite score.
-    const CategoricalKde good({{1}, {1}}, {0.5}, {5}, true);
-    const CategoricalKde bad({{1}, {1}}, {0.5}, {5}, true);
+    const CategoricalKde good(kde_points({{1}, {1}}), {0.5}, {5}, true);
+    const CategoricalKde bad(kde_points({{1}, {1}}), {0.5}, {5}, true);
     Rng rng(2);
     int picked = 0, none = 0;
     for (int i = 0; i < 100; ++i) {

@@ -58,6 +58,7 @@
 // result's notes. An imported official store has every epoch and runs the full schedule.
 #pragma once
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -104,36 +105,45 @@ int budget_epoch(double budget);
 /// The schedule a budget names where budgets are separate runs: int(budget) epochs.
 int budget_schedule(double budget);
 
-/// statsmodels' 'normal_reference' bandwidth of each column of `data` (rows of choice indices):
+/// The points of a density: one row per point, one column per decision (choice indices). Eigen,
+/// column-major: the densities below work a decision at a time over all points (vectorised).
+using KdePoints = Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>;
+/// Points from rows (all of one length).
+KdePoints kde_points(const std::vector<std::vector<int>>& rows);
+
+/// statsmodels' 'normal_reference' bandwidth of each column of `points`:
 /// 1.06 * std(column, ddof 0) * n^(-1 / (4 + d)).
-std::vector<double> normal_reference_bandwidths(const std::vector<std::vector<int>>& data);
+std::vector<double> normal_reference_bandwidths(const KdePoints& points);
 
 /// A product-kernel density over categorical vectors: statsmodels KDEMultivariate with every
 /// variable unordered ('u'), i.e. pdf(x) = mean over the data of prod_d k_d(x_d, X_id) with the
 /// Aitchison-Aitken kernel k = 1 - bw_d if equal, else bw_d / (c_d - 1).
 class CategoricalKde {
  public:
-  /// Explicit bandwidths. c_d is the number of distinct values of column d in `data` when
-  /// `levels_from_data` (statsmodels), else num_choices[d]. Data must be non-empty.
-  CategoricalKde(std::vector<std::vector<int>> data, std::vector<double> bandwidths,
-                 const std::vector<int>& num_choices, bool levels_from_data);
+  /// Explicit bandwidths. c_d is the number of distinct values of column d in `points` when
+  /// `levels_from_data` (statsmodels), else num_choices[d]. There must be at least one point.
+  CategoricalKde(KdePoints points, std::vector<double> bandwidths, const std::vector<int>& num_choices,
+                 bool levels_from_data);
 
   /// Normal-reference bandwidths clipped below at `min_bandwidth` (what hpbandster fits).
-  static CategoricalKde fit(std::vector<std::vector<int>> data, const std::vector<int>& num_choices,
-                            double min_bandwidth, bool levels_from_data);
+  static CategoricalKde fit(KdePoints points, const std::vector<int>& num_choices, double min_bandwidth,
+                            bool levels_from_data);
 
   /// The density at x (IEEE arithmetic as numpy: with c_d = 1 a mismatch is +inf).
   double pdf(const std::vector<int>& x) const;
 
-  const std::vector<std::vector<int>>& data() const { return data_; }
+  /// The number of points, and point i as choices.
+  std::size_t size() const { return static_cast<std::size_t>(points_.rows()); }
+  std::vector<int> point(std::size_t i) const;
   const std::vector<double>& bandwidths() const { return bandwidths_; }
   /// c_d of each decision.
   const std::vector<int>& levels() const { return levels_; }
 
  private:
-  std::vector<std::vector<int>> data_;
+  KdePoints points_;
   std::vector<double> bandwidths_;
   std::vector<int> levels_;
+  std::vector<double> match_;     // 1 - bw_d
   std::vector<double> mismatch_;  // bw_d / (c_d - 1), precomputed
 };
 
