@@ -21,6 +21,7 @@
 #include "nas/benchmark_api/macro/macro_importer.h"
 #include "nas/benchmark_api/nb101/nb101_tfrecord_importer.h"
 #include "nas/benchmark_api/nb101/nb101_vis_importer.h"
+#include "nas/benchmark_api/nni_database.h"
 
 namespace nas::cli {
 namespace {
@@ -209,12 +210,33 @@ void add_info(CLI::App& bench_cmd) {
 void add_export(CLI::App& bench_cmd) {
   struct Options : QueryOptions {
     std::string format = "jsonl";
+    std::string out;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cmd = bench_cmd.add_subcommand("export", "Every architecture of the space, one row each");
+  CLI::App* cmd = bench_cmd.add_subcommand(
+      "export", "Every architecture of the space, one row each (jsonl, csv: to stdout), or NNI's benchmark database (nni: to --out)");
   add_query_options(*cmd, *o);
-  cmd->add_option("--format", o->format, "jsonl or csv")->check(CLI::IsMember({"jsonl", "csv"}))->capture_default_str();
+  cmd->add_option("--format", o->format,
+                  "jsonl or csv (one row per arch, seed means, to stdout), or nni (NNI's SQLite benchmark database of every "
+                  "trial, spaces tss and nb101; needs --out)")
+      ->check(CLI::IsMember({"jsonl", "csv", "nni"}))
+      ->capture_default_str();
+  add_text_option(*cmd, "--out", o->out, "The database file to write (--format nni only)");
   cmd->callback([o] {
+    if (o->format == "nni") {
+      if (o->out.empty()) throw Error("--format nni writes a database file: give --out FILE.db");
+      if (!o->dataset.empty() || o->hp) throw Error("--format nni exports every dataset and schedule; drop --dataset and --hp");
+      const bench::Space space = bench::parse_space(o->space);
+      const Benchmark benchmark = o->bench_file.empty() ? Benchmark::open_default(space) : Benchmark::open(o->bench_file, space);
+      ProgressLine progress(space == bench::Space::Nb101 ? "cells exported" : "archs exported");
+      const auto report = bench::export_nni(benchmark, o->out, [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
+      progress.finish();
+      Json row{{"space", std::string(bench::space_name(space))}, {"format", "nni"}, {"configs", report.configs},
+               {"trials", report.trials}, {"intermediates", report.intermediates}, {"out", o->out}};
+      std::cout << row.dump() << "\n";
+      return;
+    }
+    if (!o->out.empty()) throw Error("--out is for --format nni; jsonl and csv print to stdout (redirect it to a file)");
     const Query q = open_query(*o);
     std::string out;
     out.reserve(static_cast<std::size_t>(q.benchmark.size()) * 400);
@@ -362,6 +384,22 @@ void add_import(CLI::App& bench_cmd) {
   csv_cmd->callback([csv] {
     const auto report = bench::import_nb201_csv(csv->src, csv->time_fixtures, csv->out);
     Json row{{"space", "tss"}, {"archs", report.archs}, {"out", csv->out}};
+    std::cout << row.dump() << "\n";
+  });
+
+  struct NniOptions {
+    std::string src, out;
+  };
+  auto nni = std::make_shared<NniOptions>();
+  CLI::App* nni_cmd = cmd->add_subcommand("nni", "NNI's benchmark database (nasbench201-*.db -> a tss store, nasbench101-*.db -> nb101)");
+  add_text_option(*nni_cmd, "--src", nni->src, "The SQLite file, e.g. nasbench201-b2b60732.db")->required();
+  add_text_option(*nni_cmd, "--out", nni->out, "The store file to write")->required();
+  nni_cmd->callback([nni] {
+    ProgressLine progress("rows read");
+    const auto report = bench::import_nni(nni->src, nni->out, [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); });
+    progress.finish();
+    Json row{{"space", report.benchmark == bench::NniBenchmark::Nb101 ? "nb101" : "tss"}, {"configs", report.configs},
+             {"trials", report.trials}, {"intermediates", report.intermediates}, {"out", nni->out}};
     std::cout << row.dump() << "\n";
   });
 }

@@ -136,7 +136,10 @@ struct AnytimeCurve {
 struct AnytimeData {
   std::string space, dataset;
   bool by_queries = false;      ///< the grid counts queries (`queries`), not seconds (`seconds`)
-  std::vector<double> seconds;  ///< kAnytimeGridPoints points from 0 to the budget; empty when by_queries
+  /// kAnytimeGridPoints points from 0 to the budget (or, log_seconds, log-spaced from the earliest
+  /// first evaluation to the budget); empty when by_queries.
+  std::vector<double> seconds;
+  bool log_seconds = false;  ///< seconds are plotted on a log axis (SpaceDefinition::log_time_axis)
   /// by_queries: whole numbers of queries from 0 to the budget, every one up to kAnytimeGridPoints of
   /// them (evenly spread, rounded, beyond); empty otherwise.
   std::vector<double> queries;

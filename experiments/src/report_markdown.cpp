@@ -312,8 +312,15 @@ std::string render_anytime(const ReportSummary& s, const std::vector<PlotResult>
   if (!by_queries.empty()) {
     md << ", or, on " << words_list(by_queries) << ", whose data records no times, against the number of queries";
   }
+  std::vector<std::string> log_axis;
+  for (const auto& data : s.anytime) {
+    if (data.log_seconds && std::find(log_axis.begin(), log_axis.end(), data.space) == log_axis.end()) log_axis.push_back(data.space);
+  }
   md << ": mean ± 1 std "
      << "over runs on " << kAnytimeGridPoints << " points from 0 to the budget";
+  if (!log_axis.empty()) {
+    md << " (on " << words_list(log_axis) << " log-spaced from the first evaluation, on a log-scale time axis)";
+  }
   if (!by_queries.empty()) md << " (whole numbers of queries on a query axis)";
   md << "; a run counts from its "
      << "first evaluation on, and only while its incumbent has a test accuracy in the benchmark.";

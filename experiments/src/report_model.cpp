@@ -312,6 +312,31 @@ double anytime_horizon(const RunGroup& runs) {
   return budget > 0 ? budget : last;
 }
 
+/// The earliest time any run made its first evaluation (the left end of a log-scale time grid).
+double first_evaluation_time(const RunGroup& runs) {
+  double first = INFINITY;
+  for (const StoredRun* run : runs) {
+    for (const auto& point : run->outcome.trajectory) {
+      if (point.simulated_seconds > 0) {
+        first = std::min(first, point.simulated_seconds);
+        break;
+      }
+    }
+  }
+  return first;
+}
+
+/// kAnytimeGridPoints log-spaced points from `first` to `horizon` (both > 0).
+std::vector<double> log_time_grid(double first, double horizon) {
+  std::vector<double> grid(kAnytimeGridPoints);
+  const double ratio = std::log(horizon / first);
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    grid[i] = first * std::exp(ratio * static_cast<double>(i) / static_cast<double>(grid.size() - 1));
+  }
+  grid.back() = horizon;
+  return grid;
+}
+
 std::vector<double> time_grid(double horizon) {
   std::vector<double> grid(kAnytimeGridPoints);
   for (std::size_t i = 0; i < grid.size(); ++i) {
@@ -598,10 +623,16 @@ ReportSummary build_report(const std::string& dir) {
       data.dataset = dataset_name;
       // A space whose data records no times spends queries: its evaluations all sit at 0 s.
       data.by_queries = !benchmarks.at(space_name).definition().records_times();
+      const double horizon = data.by_queries ? 0 : anytime_horizon(all);
+      const double first = data.by_queries ? 0 : first_evaluation_time(all);
+      data.log_seconds = !data.by_queries && benchmarks.at(space_name).definition().log_time_axis() && first > 0 &&
+                         std::isfinite(first) && horizon > first;
       if (data.by_queries) {
         data.queries = query_grid(query_horizon(all));
+      } else if (data.log_seconds) {
+        data.seconds = log_time_grid(first, horizon);
       } else {
-        data.seconds = time_grid(anytime_horizon(all));
+        data.seconds = time_grid(horizon);
       }
       for (const auto& [algorithm, group] : query_based) {
         data.curves.push_back(anytime_curve(algorithm, *group, data.grid(), data.by_queries,

@@ -75,7 +75,9 @@ namespace {
 std::string anytime_base(const AnytimeData& data) { return "anytime-" + data.space + "-" + data.dataset; }
 
 /// What the x axis counts, in words and as a .dat column name.
-std::string x_axis_words(const AnytimeData& data) { return data.by_queries ? "queries" : "simulated seconds"; }
+std::string x_axis_words(const AnytimeData& data) {
+  return data.by_queries ? "queries" : data.log_seconds ? "simulated seconds (log scale)" : "simulated seconds";
+}
 std::string x_axis_column(const AnytimeData& data) { return data.by_queries ? "queries" : "simulated_seconds"; }
 
 /// The plotted numbers of one space and dataset: one block per algorithm that has data (gnuplot
@@ -107,7 +109,8 @@ std::string anytime_dat(const AnytimeData& data, const std::string& test_fidelit
 /// between algorithms that the plot is for (the .dat file keeps every point).
 std::optional<std::pair<double, double>> y_range(const AnytimeData& data) {
   const std::vector<double>& grid = data.grid();
-  const double from = grid.empty() ? 0 : grid.back() / 10;
+  // A tenth of the axis as drawn: of its decades on a log axis.
+  const double from = grid.empty() ? 0 : data.log_seconds ? grid[grid.size() / 10] : grid.back() / 10;
   double low = INFINITY, high = -INFINITY;
   for (const auto& curve : data.curves) {
     for (std::size_t i = 0; i < grid.size(); ++i) {
@@ -142,7 +145,11 @@ std::string anytime_script(const AnytimeData& data, const std::string& test_fide
      << "set ylabel " << gnuplot_quote("test accuracy (%), " + test_fidelity) << "\n"
      << "set key bottom right opaque\nset grid\n";
   const std::vector<double>& grid = data.grid();
-  if (!grid.empty() && grid.back() > 0) gp << "set xrange [0:" << grid.back() << "]\n";
+  if (data.log_seconds) {
+    gp << "set logscale x 10\nset format x '1e%L'\nset xrange [" << grid.front() << ":" << grid.back() << "]\n";
+  } else if (!grid.empty() && grid.back() > 0) {
+    gp << "set xrange [0:" << grid.back() << "]\n";
+  }
   if (const auto range = y_range(data)) gp << "set yrange [" << range->first << ":" << range->second << "]\n";
   gp << "plot \\\n";
   for (std::size_t i = 0; i < plotted.size(); ++i) {

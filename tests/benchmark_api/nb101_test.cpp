@@ -171,6 +171,40 @@ TEST(Nb101Spec, PrunesVerticesOffEveryInputToOutputPath) {
   EXPECT_EQ(Nb101Spec::from_graph(eight), spec_of("in,c3,c3,c3,c3,c3,out:0-1,1-2,2-3,3-4,4-5,5-6"));
 }
 
+// The allocation-free path of the searchers' decisions prunes exactly as from_graph does: the same
+// cell, or no cell, for random 7-vertex graphs of every density (and every edge count 0-21).
+TEST(Nb101Spec, TheFullGraphPathPrunesAsFromGraph) {
+  std::mt19937_64 random(101);
+  int cells = 0, rejected = 0;
+  for (int draw = 0; draw < 200000; ++draw) {
+    const double density = static_cast<double>(draw % 22) / 21.0;
+    std::uint32_t edges = 0;
+    for (int bit = 0; bit < kNb101EdgeBits; ++bit) edges |= static_cast<std::uint32_t>(std::uniform_real_distribution<double>(0, 1)(random) < density) << bit;
+    std::uint16_t ops = 0;
+    Nb101Graph graph{std::vector<std::vector<int>>(7, std::vector<int>(7, 0)), {Nb101Op::Input}};
+    for (int v = 1; v <= 5; ++v) {
+      const auto op = static_cast<unsigned>(random() % 3);
+      ops = static_cast<std::uint16_t>(ops | op << (2 * (v - 1)));
+      graph.ops.push_back(static_cast<Nb101Op>(op));
+    }
+    graph.ops.push_back(Nb101Op::Output);
+    for (int y = 1; y < 7; ++y) {
+      for (int x = 0; x < y; ++x) graph.matrix[static_cast<std::size_t>(x)][static_cast<std::size_t>(y)] = static_cast<int>(edges >> nb101_edge_bit(x, y) & 1U);
+    }
+    const std::optional<Nb101Spec> fast = Nb101Spec::try_from_full_graph(edges, ops);
+    const std::optional<Nb101Spec> reference = Nb101Spec::try_from_graph(graph);
+    ASSERT_EQ(fast.has_value(), reference.has_value()) << std::hex << edges << " " << ops;
+    if (fast) {
+      ASSERT_EQ(*fast, *reference) << std::hex << edges << " " << ops;
+      ++cells;
+    } else {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(cells, 10000);
+  EXPECT_GT(rejected, 10000);
+}
+
 TEST(Nb101Spec, SaysWhyACellIsOutsideTheSpace) {
   expect_error([] { spec_of("in,c3,out:0-1"); }, "the output (vertex 2) is not reachable from the input (vertex 0)");
   expect_error([] { spec_of("in,out:"); }, "not reachable");

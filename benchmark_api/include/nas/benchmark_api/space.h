@@ -116,6 +116,10 @@ class SpaceDefinition {
   /// simulate_train_eval) or is the training time alone (NAS-Bench-101's training_time_spent
   /// counter; its data has no evaluation times).
   virtual bool charges_evaluation_time() const { return true; }
+  /// Whether reports draw the space's anytime curves on a log-scale time axis: NAS-Bench-101's
+  /// searches span 1e3 to 1e7 simulated seconds (its paper plots them so); NATS-Bench's a linear
+  /// axis up to its budgets.
+  virtual bool log_time_axis() const { return false; }
 
   // ---- where the data comes from --------------------------------------------------------------
   /// File name of the store shipped with nas (in the data folder).

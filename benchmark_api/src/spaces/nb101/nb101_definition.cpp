@@ -56,6 +56,17 @@ Nb101Graph nb101_graph_of_decisions(const std::vector<int>& choices) {
 
 namespace {
 
+/// The cell of 26 choices (in range), before pruning; std::nullopt if they make no cell.
+std::optional<Nb101Spec> spec_of_decisions(const std::vector<int>& choices) {
+  std::uint32_t edges = 0;
+  for (int bit = 0; bit < kNb101EdgeBits; ++bit) edges |= static_cast<std::uint32_t>(choices[static_cast<std::size_t>(bit)] != 0) << bit;
+  std::uint16_t ops = 0;
+  for (int v = 1; v < kOutputVertex; ++v) {
+    ops = static_cast<std::uint16_t>(ops | static_cast<unsigned>(choices[static_cast<std::size_t>(kNb101EdgeBits + v - 1)]) << (2 * (v - 1)));
+  }
+  return Nb101Spec::try_from_full_graph(edges, ops);
+}
+
 /// The cell at an index, with the index checked.
 const Nb101Spec& cell_at(ArchId arch) {
   const Nb101Cells& cells = Nb101Cells::get();
@@ -92,11 +103,13 @@ class Nb101SearchSpace final : public SearchSpace {
   std::vector<int> decisions(ArchId arch) const override { return nb101_decisions_of(cell_at(arch)); }
   ArchId from_decisions(const std::vector<int>& choices) const override {
     check_choices(choices);
-    return Nb101Cells::get().index_of(Nb101Spec::from_graph(nb101_graph_of_decisions(choices)));
+    if (const std::optional<Nb101Spec> spec = spec_of_decisions(choices)) return Nb101Cells::get().index_of(*spec);
+    Nb101Spec::from_graph(nb101_graph_of_decisions(choices));  // throws, saying why these choices are no cell
+    throw Error("nb101 choices that are no cell");              // not reached
   }
   std::optional<ArchId> try_from_decisions(const std::vector<int>& choices) const override {
     check_choices(choices);
-    const std::optional<Nb101Spec> spec = Nb101Spec::try_from_graph(nb101_graph_of_decisions(choices));
+    const std::optional<Nb101Spec> spec = spec_of_decisions(choices);
     if (!spec) return std::nullopt;
     return Nb101Cells::get().index_of(*spec);
   }
@@ -126,7 +139,7 @@ class Nb101SearchSpace final : public SearchSpace {
         int& op = child[static_cast<std::size_t>(kNb101EdgeBits + v - 1)];
         if (rng.uniform01() < 1.0 / (kNb101MaxVertices - 2)) op = (op + 1 + static_cast<int>(rng.uniform_int(kNb101NumInteriorOps - 1))) % kNb101NumInteriorOps;
       }
-      const std::optional<Nb101Spec> spec = Nb101Spec::try_from_graph(nb101_graph_of_decisions(child));
+      const std::optional<Nb101Spec> spec = spec_of_decisions(child);
       if (!spec) continue;
       const ArchId mutated = cells.index_of(*spec);
       if (mutated != arch) return mutated;
@@ -186,6 +199,7 @@ class Nb101Definition final : public SpaceDefinition {
   DefaultBudget default_budget(Dataset) const override { return {kNb101DefaultBudgetSeconds, 0}; }
   /// The colab's budget counts the returned training_time only.
   bool charges_evaluation_time() const override { return false; }
+  bool log_time_axis() const override { return true; }
   std::string_view shipped_store() const override { return "nasbench101-partial-cifar10.nasbench"; }
   std::string how_to_import() const override {
     return "the full data is the official nasbench_only108.tfrecord (or nasbench_full.tfrecord, "

@@ -197,6 +197,46 @@ Nb101Spec Nb101Spec::from_graph(const Nb101Graph& graph) {
   return Nb101Spec(static_cast<std::uint8_t>(n), edges, interior_ops);
 }
 
+std::optional<Nb101Spec> Nb101Spec::try_from_full_graph(std::uint32_t edges, std::uint16_t inner_ops) {
+  constexpr int n = kNb101MaxVertices;
+  auto edge = [&](int from, int to) { return (edges >> nb101_edge_bit(from, to) & 1U) != 0; };
+  // Edges point forward, so one pass in vertex order finds what the input reaches, and one pass
+  // backwards what reaches the output.
+  unsigned from_input = 1U, to_output = 1U << (n - 1);
+  for (int to = 1; to < n; ++to) {
+    for (int from = 0; from < to; ++from) {
+      if ((from_input >> from & 1U) != 0 && edge(from, to)) from_input |= 1U << to;
+    }
+  }
+  for (int from = n - 2; from >= 0; --from) {
+    for (int to = from + 1; to < n; ++to) {
+      if ((to_output >> to & 1U) != 0 && edge(from, to)) to_output |= 1U << from;
+    }
+  }
+  const unsigned kept = from_input & to_output;  // empty unless the output is reachable
+  if ((kept & 1U) == 0) return std::nullopt;
+  int number[kNb101MaxVertices] = {};
+  int vertices = 0;
+  std::uint16_t ops = 0;
+  for (int v = 0; v < n; ++v) {
+    if ((kept >> v & 1U) == 0) continue;
+    number[v] = vertices;
+    if (v > 0 && v < n - 1) ops = static_cast<std::uint16_t>(ops | (inner_ops >> (2 * (v - 1)) & 3U) << (2 * (vertices - 1)));
+    ++vertices;
+  }
+  std::uint32_t pruned = 0;
+  int count = 0;
+  for (int to = 1; to < n; ++to) {
+    for (int from = 0; from < to; ++from) {
+      if ((kept >> from & kept >> to & 1U) == 0 || !edge(from, to)) continue;
+      pruned |= 1U << nb101_edge_bit(number[from], number[to]);
+      ++count;
+    }
+  }
+  if (count > kNb101MaxEdges) return std::nullopt;
+  return Nb101Spec(static_cast<std::uint8_t>(vertices), pruned, ops);
+}
+
 Nb101Spec Nb101Spec::from_packed(std::uint32_t word) {
   auto fail = [&](const std::string& why) -> void {
     char hex[16];

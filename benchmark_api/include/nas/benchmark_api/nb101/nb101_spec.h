@@ -81,6 +81,13 @@ class Nb101Spec {
   /// would throw.
   static std::optional<Nb101Spec> try_from_graph(const Nb101Graph& graph, std::string* why = nullptr);
 
+  /// The cell of a graph of 7 vertices (0 the input, 6 the output) given as an edge mask (bit
+  /// nb101_edge_bit(x, y) = edge x -> y) and the ops of vertices 1..5 (2 bits each, vertex 1
+  /// lowest, values 0-2 as the hash labels), pruned as from_graph prunes it; std::nullopt if it is
+  /// no cell (the output not reachable, or more than 9 edges after pruning). Allocation-free: the
+  /// searchers' decisions go through it (REA's mutation, millions of times per batch).
+  static std::optional<Nb101Spec> try_from_full_graph(std::uint32_t edges, std::uint16_t inner_ops);
+
   /// The 4-byte form of the enumeration cache (nb101_enumeration.h): bits 0-20 the edge mask,
   /// bits 21-30 the interior ops, 2 bits each (vertex 1 lowest), as their hash labels. The number
   /// of vertices is not stored: in a pruned cell the output is the highest vertex with an
