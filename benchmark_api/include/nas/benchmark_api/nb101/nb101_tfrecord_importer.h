@@ -15,7 +15,7 @@
 //
 // The file is streamed, one record at a time, and never held in memory: what grows is the store
 // being built, one dense column per (schedule, repeat, quantity) that the file has (423,624 x 2
-// values of 8 bytes each; ~325 MB for the full file), and ~13 bytes of bookkeeping per cell.
+// values of 8 bytes each; ~325 MB for the full file), and ~20 bytes of bookkeeping per cell.
 //
 // Every record is checked, and the first bad one is an error naming the file, the record (numbered
 // from 0) and the problem: its framing (bad length CRC, bad data CRC, truncated), its content (see
