@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake ccache pkg-config
   libtorch-dev libeigen3-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
-  libbz2-dev libxxhash-dev libsqlite3-dev libssl-dev
+  libbz2-dev libxxhash-dev libsqlite3-dev libssl-dev protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist
 )

@@ -19,6 +19,7 @@
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/importers.h"
 #include "nas/benchmark_api/macro/macro_importer.h"
+#include "nas/benchmark_api/nb101/nb101_tfrecord_importer.h"
 #include "nas/benchmark_api/nb101/nb101_vis_importer.h"
 #include "nas/benchmark_api/nni_database.h"
 
@@ -335,6 +336,26 @@ void add_import(CLI::App& bench_cmd) {
   macro_cmd->callback([macro] {
     const auto report = bench::import_macro_json(macro->src, macro->out);
     Json row{{"space", "macro"}, {"archs", report.archs}, {"classes", report.classes}, {"out", macro->out}};
+    std::cout << row.dump() << "\n";
+  });
+
+  struct Nb101Options {
+    std::string src, out;
+  };
+  auto nb101 = std::make_shared<Nb101Options>();
+  CLI::App* nb101_cmd = cmd->add_subcommand("nb101", "NAS-Bench-101's official data file (nasbench_full or nasbench_only108.tfrecord)");
+  add_text_option(*nb101_cmd, "--src", nb101->src, "nasbench_full.tfrecord or nasbench_only108.tfrecord")->required();
+  add_text_option(*nb101_cmd, "--out", nb101->out, "The store file to write")->required();
+  nb101_cmd->callback([nb101] {
+    ProgressLine progress("MiB read");
+    // The callback counts bytes; the line shows MiB, rounded up (so a small file ends at 1/1).
+    const auto mib = [](std::uint64_t bytes) { return static_cast<std::size_t>((bytes + (1u << 20) - 1) >> 20); };
+    const auto report = bench::import_nb101_tfrecord(nb101->src, nb101->out, [&](std::uint64_t done, std::uint64_t total) {
+      progress.update(mib(done), mib(total));
+    });
+    progress.finish();
+    Json row{{"space", "nb101"}, {"records", report.records}, {"cells", report.cells},
+             {"schedules", report.schedules}, {"repeats", report.repeats}, {"out", nb101->out}};
     std::cout << row.dump() << "\n";
   });
 

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "cli_support.h"
+#include "nb101_tfrecord_writer.h"
+#include "synthetic_nb101.h"
 
 namespace {
 
@@ -209,6 +211,28 @@ TEST(Cli, Nb101BadInputGivesOneErrorLine) {
   expect_clean_error("bench info --space tss --index 0", "--dataset is required on the tss space (it has cifar10-valid, cifar10, cifar100, ImageNet16-120)");
   expect_clean_error("bench import nb101-vis --graphs /nonexistent.json --hashes /nonexistent.json --out /tmp/x.nasbench",
                      "/nonexistent.json");
+}
+
+TEST(Cli, ImportNb101PrintsOneJsonLineOrOneErrorLine) {
+  nas::test::TempDir dir("cli_nb101_import");
+  // Three cells, 108 epochs, one repeat, in the official format (tests/support/synthetic_nb101.h).
+  std::string bytes;
+  for (std::uint32_t index = 0; index < 3; ++index) bytes += nas::test::tfrecord_frame(nas::test::synthetic_nb101_record(index, 108, 1));
+  std::ofstream(dir.file("three.tfrecord"), std::ios::binary) << bytes;
+  const auto report = json_of(nas("bench import nb101 --src " + dir.file("three.tfrecord") + " --out " + dir.file("three.nasbench")));
+  const nlohmann::json expected = {{"space", "nb101"}, {"records", 3},   {"cells", 3},
+                                   {"schedules", {108}}, {"repeats", 1}, {"out", dir.file("three.nasbench")}};
+  EXPECT_EQ(report, expected);
+  const auto row = json_of(nas("bench info --space nb101 --index 2 --seed 1 --bench " + dir.file("three.nasbench") + " --json"));
+  EXPECT_EQ(row["valid_accuracy"], 100.0 * nas::test::synthetic_nb101_run(2, 108, 1).evaluations[2].validation_accuracy);
+
+  const std::size_t second = nas::test::tfrecord_frame(nas::test::synthetic_nb101_record(0, 108, 1)).size();
+  bytes[second + 40] ^= 0x04;
+  std::ofstream(dir.file("damaged.tfrecord"), std::ios::binary) << bytes;
+  const std::string args = "bench import nb101 --src " + dir.file("damaged.tfrecord") + " --out " + dir.file("damaged.nasbench");
+  expect_clean_error(args, dir.file("damaged.tfrecord") + ": record 1 (0-based, at byte " + std::to_string(second) + "): bad data CRC");
+  EXPECT_FALSE(fs::exists(dir.file("damaged.nasbench")));
+  expect_clean_error("bench import nb101 --src " + dir.file("absent.tfrecord") + " --out " + dir.file("x.nasbench"), "absent.tfrecord");
 }
 
 }  // namespace
