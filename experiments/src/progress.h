@@ -5,8 +5,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "nas/algorithms/searcher.h"
 
 namespace nas::cli {
 
@@ -46,6 +49,113 @@ class ProgressLine {
   bool tty_;
   bool open_line_ = false;
   int last_percent_ = -1;
+};
+
+/// Live progress of training on stderr (weight-sharing searches): the epoch, the batch, the
+/// epoch's running loss and accuracy, images/s and the ETA of the whole training. On a terminal one
+/// line is redrawn (at most 4 times a second); otherwise a plain line at the first step, every 30 s
+/// and at every finished epoch, so that the logs of long runs stay readable. Quiet: nothing.
+class TrainingProgress {
+ public:
+  /// `label` prefixes every line ("gdas seed 0").
+  TrainingProgress(std::string label, bool quiet)
+      : label_(std::move(label)), quiet_(quiet), tty_(::isatty(STDERR_FILENO) != 0) {}
+  TrainingProgress(const TrainingProgress&) = delete;
+  TrainingProgress& operator=(const TrainingProgress&) = delete;
+  ~TrainingProgress() { finish(); }
+
+  void batch(const algorithms::BatchProgress& p) {
+    if (quiet_ || p.batches <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double since = std::chrono::duration<double>(now - last_line_).count();
+    const bool last = p.batch == p.batches;
+    // Off a terminal: the first step (training has started, at this speed), then every 30 s.
+    if (tty_ ? (since < 0.25 && !last) : (shown_ && since < 30)) return;
+    last_line_ = now;
+    shown_ = true;
+    // This epoch's training so far extrapolated to its end; later epochs as the finished ones took.
+    const double epoch_estimate = p.seconds / p.batch * p.batches;
+    const double per_epoch = finished_epochs_ > 0 ? finished_seconds_ / finished_epochs_ : epoch_estimate;
+    const double eta = (epoch_estimate - p.seconds) + per_epoch * (p.epochs - p.epoch - 1);
+    char line[256];
+    std::snprintf(line, sizeof line, "%s: epoch %d/%d batch %d/%d loss %.4f acc %.2f%% %.0f img/s ETA %s", label_.c_str(),
+                  p.epoch + 1, p.epochs, p.batch, p.batches, p.train_loss, p.train_accuracy,
+                  p.seconds > 0 ? static_cast<double>(p.images) / p.seconds : 0.0, duration_text(eta).c_str());
+    if (tty_) {
+      std::fprintf(stderr, "\r%s\033[K", line);
+      open_line_ = true;
+    } else {
+      std::fprintf(stderr, "progress: %s\n", line);
+    }
+    std::fflush(stderr);
+  }
+
+  void epoch(const algorithms::EpochRecord& r, int epochs) {
+    if (quiet_) return;
+    ++finished_epochs_;
+    finished_seconds_ += r.seconds;
+    finish();
+    std::fprintf(stderr, "progress: %s: epoch %d/%d done in %s: train loss %.4f acc %.2f%%, valid acc %.2f%%\n", label_.c_str(),
+                 r.epoch + 1, epochs, duration_text(r.seconds).c_str(), r.train_loss, r.train_accuracy, r.valid_accuracy);
+    std::fflush(stderr);
+  }
+
+  /// Ends the in-place line (if one is drawn).
+  void finish() {
+    if (open_line_) std::fputc('\n', stderr);
+    open_line_ = false;
+  }
+
+  /// "42 s", "3 min 05 s", "2 h 07 min".
+  static std::string duration_text(double seconds) {
+    if (!(seconds >= 0)) seconds = 0;
+    const auto s = static_cast<long long>(seconds + 0.5);
+    char text[32];
+    if (s < 60) {
+      std::snprintf(text, sizeof text, "%lld s", s);
+    } else if (s < 3600) {
+      std::snprintf(text, sizeof text, "%lld min %02lld s", s / 60, s % 60);
+    } else {
+      std::snprintf(text, sizeof text, "%lld h %02lld min", s / 3600, s / 60 % 60);
+    }
+    return text;
+  }
+
+ private:
+  std::string label_;
+  bool quiet_;
+  bool tty_;
+  bool open_line_ = false;
+  bool shown_ = false;  // a batch line was printed
+  int finished_epochs_ = 0;
+  double finished_seconds_ = 0;
+  std::chrono::steady_clock::time_point last_line_{};
+};
+
+/// SearchCallbacks that show a weight-sharing search's progress (TrainingProgress) and pass every
+/// event on to `next` (if any).
+class TrainingProgressCallbacks final : public algorithms::SearchCallbacks {
+ public:
+  TrainingProgressCallbacks(TrainingProgress& display, int epochs, algorithms::SearchCallbacks* next = nullptr)
+      : display_(display), epochs_(epochs), next_(next) {}
+  void on_evaluation(const algorithms::Evaluation& e, const algorithms::TrajectoryPoint& t) override {
+    if (next_ != nullptr) next_->on_evaluation(e, t);
+  }
+  void on_batch(const algorithms::BatchProgress& p) override {
+    epochs_ = p.epochs;
+    display_.batch(p);
+    if (next_ != nullptr) next_->on_batch(p);
+  }
+  void on_epoch(const algorithms::EpochRecord& r) override {
+    display_.epoch(r, epochs_);
+    if (next_ != nullptr) next_->on_epoch(r);
+  }
+  bool stop_requested() override { return next_ != nullptr && next_->stop_requested(); }
+
+ private:
+  TrainingProgress& display_;
+  int epochs_;
+  algorithms::SearchCallbacks* next_;
 };
 
 }  // namespace nas::cli

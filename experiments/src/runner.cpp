@@ -96,7 +96,7 @@ std::string space_list_text(const std::vector<bench::Space>& spaces) {
 }  // namespace
 
 RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
-                            const RunnerProgress& progress) {
+                            const RunnerProgress& progress, const TrainingProgressFactory& training_progress) {
   const auto started = std::chrono::steady_clock::now();
   const ExperimentFile file = read_experiment_file(config_path);  // parsed once
   const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(file), /*with_weight_sharing=*/true);
@@ -213,17 +213,32 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
     // Weight-sharing runs checkpoint at every epoch end and log the epoch to the store.
     const std::string checkpoint_dir = out_dir + "/checkpoints";
     spec.checkpoint_path = checkpoint_path(checkpoint_dir, key);
+    // The live progress of a weight-sharing run, if the caller shows it.
+    std::unique_ptr<algorithms::SearchCallbacks> live;
+    if (training_progress && spec.searcher.family() == algorithms::SearcherFamily::WeightSharing) {
+      live = training_progress(key.algorithm, key.space, key.dataset, key.seed);
+    }
     class EpochLogger final : public algorithms::SearchCallbacks {
      public:
-      EpochLogger(std::function<void(const algorithms::EpochRecord&)> log) : log_(std::move(log)) {}
-      void on_epoch(const algorithms::EpochRecord& record) override { log_(record); }
+      EpochLogger(std::function<void(const algorithms::EpochRecord&)> log, algorithms::SearchCallbacks* live)
+          : log_(std::move(log)), live_(live) {}
+      void on_batch(const algorithms::BatchProgress& progress) override {
+        if (live_ != nullptr) live_->on_batch(progress);
+      }
+      void on_epoch(const algorithms::EpochRecord& record) override {
+        log_(record);
+        if (live_ != nullptr) live_->on_epoch(record);
+      }
 
      private:
       std::function<void(const algorithms::EpochRecord&)> log_;
-    } logger([&](const algorithms::EpochRecord& record) {
-      const std::lock_guard<std::mutex> lock(write_mutex);
-      store.add_epoch(key, record);
-    });
+      algorithms::SearchCallbacks* live_;
+    } logger(
+        [&](const algorithms::EpochRecord& record) {
+          const std::lock_guard<std::mutex> lock(write_mutex);
+          store.add_epoch(key, record);
+        },
+        live.get());
     if (spec.searcher.family() == algorithms::SearcherFamily::WeightSharing) std::filesystem::create_directories(checkpoint_dir);
     const RunOutcome outcome = execute_run(spec, benchmarks.at(job.space), *spaces.at(job.space), &logger);
     const std::lock_guard<std::mutex> lock(write_mutex);

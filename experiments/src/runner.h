@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "experiment_config.h"
@@ -26,11 +27,15 @@ struct RunnerReport {
 
 /// Progress callback: (finished so far, total), called from the writing thread.
 using RunnerProgress = std::function<void(std::size_t done, std::size_t total)>;
+/// Callbacks for the live progress of one weight-sharing run (algorithm label, space, dataset,
+/// seed); they receive its batch and epoch events. Null: none.
+using TrainingProgressFactory = std::function<std::unique_ptr<algorithms::SearchCallbacks>(
+    const std::string& algorithm, const std::string& space, const std::string& dataset, std::uint64_t seed)>;
 
 /// Runs the experiment file at `config_path` into `out_dir`. Throws nas::Error for a bad config, a
 /// benchmark that is missing, of the wrong space or too incomplete for a query-based search, or an
 /// `out_dir` that holds results of a different config or benchmark (which are then left untouched).
 RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
-                            const RunnerProgress& progress = {});
+                            const RunnerProgress& progress = {}, const TrainingProgressFactory& training_progress = {});
 
 }  // namespace nas::experiments

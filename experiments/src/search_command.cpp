@@ -12,6 +12,7 @@
 #include "json_util.h"
 #include "nas/benchmark_api/error.h"
 #include "parallel.h"
+#include "progress.h"
 #include "run.h"
 #include "session.h"
 
@@ -32,7 +33,7 @@ void add_search_command(CLI::App& app) {
     std::vector<std::string> sets, plugins;
     int runs = 1;
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    bool json = false;
+    bool json = false, quiet = false;
     std::string data, device = "cpu", checkpoint;
     int torch_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   };
@@ -58,6 +59,7 @@ void add_search_command(CLI::App& app) {
   add_integer_option(*cmd, "--runs", o->runs, "Independent runs", 1, 1000000)->capture_default_str();
   add_integer_option(*cmd, "--threads", o->threads, "Threads across runs", 1, 1024)->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->add_flag("--quiet", o->quiet, "No progress on stderr (weight-sharing searches show it live by default)");
   add_text_option(*cmd, "--data", o->data, "Weight-sharing searches: image data folder (default: $NAS_DATA)");
   add_text_option(*cmd, "--device", o->device, "Weight-sharing searches: cpu, cuda or cuda:N")->capture_default_str();
   add_integer_option(*cmd, "--torch-threads", o->torch_threads, "Weight-sharing searches: LibTorch CPU threads", 1, 1024)
@@ -108,7 +110,13 @@ void add_search_command(CLI::App& app) {
     experiments::parallel_for(outcomes.size(), weight_sharing ? 1 : o->threads, [&](std::size_t i) {
       experiments::RunSpec spec = base;
       spec.seed = o->seed + i;
-      outcomes[i] = experiments::execute_run(spec, benchmark, space);
+      if (!weight_sharing) {
+        outcomes[i] = experiments::execute_run(spec, benchmark, space);
+        return;
+      }
+      TrainingProgress display(o->algo + " seed " + std::to_string(spec.seed), o->quiet);
+      TrainingProgressCallbacks progress(display, 0);
+      outcomes[i] = experiments::execute_run(spec, benchmark, space, &progress);
     });
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

@@ -124,6 +124,28 @@ std::string tiny_search(const std::string& algo, int torch_threads, const std::s
          extra;
 }
 
+// Off a terminal (as here) a weight-sharing search prints plain progress lines on stderr: its first
+// step (epoch, batch, running loss and accuracy, images/s, ETA) and every finished epoch; --quiet
+// prints nothing, and the result is the same either way.
+TEST(WeightSharingSearch, ShowsItsTrainingProgressUnlessQuiet) {
+  if (!NAS_WEIGHT_SHARING_BUILT || !std::filesystem::exists(cifar10_images())) GTEST_SKIP() << "needs LibTorch and CIFAR-10";
+  const CommandResult shown = nas(tiny_search("gdas", 1, "--seed 0"));
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.err.find("progress: gdas seed 0: epoch 1/2 batch 1/1 loss "), std::string::npos) << shown.err;
+  EXPECT_NE(shown.err.find(" img/s ETA "), std::string::npos) << shown.err;
+  EXPECT_NE(shown.err.find("progress: gdas seed 0: epoch 1/2 done in "), std::string::npos) << shown.err;
+  EXPECT_NE(shown.err.find("progress: gdas seed 0: epoch 2/2 done in "), std::string::npos) << shown.err;
+  const CommandResult quiet = nas(tiny_search("gdas", 1, "--seed 0 --quiet"));
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  auto a = json_of(shown), b = json_of(quiet);
+  a.erase("wall_seconds");
+  b.erase("wall_seconds");
+  a.erase("search_wall_seconds");
+  b.erase("search_wall_seconds");
+  EXPECT_EQ(a, b);
+}
+
 TEST(WeightSharingSearch, ACheckpointResumesOnlyTheRunThatWroteIt) {
   if (!NAS_WEIGHT_SHARING_BUILT || !std::filesystem::exists(cifar10_images())) GTEST_SKIP() << "needs LibTorch and CIFAR-10";
   TempDir tmp("ws_checkpoint_identity");

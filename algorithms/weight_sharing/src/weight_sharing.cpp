@@ -1,6 +1,7 @@
 // The epoch loop shared by the weight-sharing searchers: data, device, checkpoints, records.
 #include "nas/algorithms/weight_sharing.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -254,6 +255,11 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
     supernet::SearchBatchStream stream(data, settings_.batch_size, ctx.device, stream_seed(ctx.seed, epoch, kDataStream));
     StepStats sum;
     int steps = 0;
+    BatchProgress progress;
+    progress.epoch = epoch;
+    progress.epochs = settings_.epochs;
+    progress.batches = static_cast<int>(stream.batches_per_epoch());
+    if (settings_.max_batches_per_epoch > 0) progress.batches = std::min(progress.batches, settings_.max_batches_per_epoch);
     while (auto batch = stream.next()) {
       const Activity training(*this, "a training step");
       const StepStats s = train_step(*batch, generator);
@@ -262,6 +268,12 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
       sum.arch_loss += s.arch_loss;
       sum.arch_accuracy += s.arch_accuracy;
       ++steps;
+      progress.batch = steps;
+      progress.train_loss = sum.train_loss / steps;
+      progress.train_accuracy = sum.train_accuracy / steps;
+      progress.images += batch->train_images.size(0);
+      progress.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
+      callbacks.on_batch(progress);
       if (settings_.max_batches_per_epoch > 0 && steps >= settings_.max_batches_per_epoch) break;
     }
     EpochRecord record;

@@ -121,6 +121,17 @@ struct EpochRecord {
   std::vector<std::vector<double>> arch_probabilities;  ///< per decision, softmax of the arch parameters
 };
 
+/// Where a weight-sharing search is within an epoch, after each training step (live progress).
+struct BatchProgress {
+  int epoch = 0;   ///< 0-based
+  int epochs = 0;  ///< of the whole search
+  int batch = 0;   ///< training steps done in this epoch
+  int batches = 0; ///< steps this epoch will take
+  double train_loss = 0, train_accuracy = 0;  ///< weight step, running mean over the epoch's steps
+  std::int64_t images = 0;                    ///< training images of this epoch's steps so far
+  double seconds = 0;                         ///< wall time of the epoch so far
+};
+
 struct SearchResult {
   ArchId arch = 0;              ///< the architecture the search settles on
   double valid_accuracy = 0;    ///< its validation accuracy as the search saw it
@@ -138,6 +149,8 @@ class SearchCallbacks {
  public:
   virtual ~SearchCallbacks() = default;
   virtual void on_evaluation(const Evaluation& /*evaluation*/, const TrajectoryPoint& /*state*/) {}
+  /// After each training step of a weight-sharing search.
+  virtual void on_batch(const BatchProgress& /*progress*/) {}
   /// After each epoch of a weight-sharing search (after its checkpoint is written).
   virtual void on_epoch(const EpochRecord& /*record*/) {}
   /// Polled before every evaluation; true ends the search early.
