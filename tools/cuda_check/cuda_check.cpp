@@ -32,8 +32,8 @@
 // dispatch, kernel launches, per-parameter optimizer loops, synchronizing .item() calls), not by the GPU.
 //
 // Exit status: 0 when every check passes, 1 on any mismatch or exception, 2 on bad arguments.
-// Build: see CMakeLists.txt beside this file (it compiles benchmark_api/src and supernet/src directly
-// against any LibTorch, e.g. the CUDA one inside a pip torch).
+// Build: with the suite (target cuda_check), or its core alone against any LibTorch, e.g. the CUDA one
+// inside a pip torch: see CMakeLists.txt beside this file.
 #include <torch/torch.h>
 #include <torch/version.h>
 
