@@ -19,37 +19,24 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 
 #include "nas/benchmark_api/nb101/nb101_cells.h"
 #include "nas/benchmark_api/nb101/nb101_tfrecord_importer.h"
 #include "nas/benchmark_api/store.h"
+#include "fixture_cache.h"
 #include "synthetic_nb101.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using nas::test::read_bytes;
+using nas::test::up_to_date;
+using nas::test::write_bytes;
 
 constexpr int kSchedule = 108;
 constexpr int kRepeats = 1;
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    if (!out) throw std::runtime_error("cannot write " + partial.string());
-  }
-  fs::rename(partial, path);
-}
 
 /// The hash of everything that decides the store's bytes (see the header comment).
 std::string fingerprint(const fs::path& out) {
@@ -72,20 +59,7 @@ std::string fingerprint(const fs::path& out) {
   hash = nas::bench::fnv1a64(imported.data(), imported.size(), hash);
   fs::remove(probe);
   fs::remove(probe_store);
-  char text[17];
-  std::snprintf(text, sizeof text, "%016" PRIx64, hash);
-  return text;
-}
-
-/// Whether the store at `store` is the one this build would write.
-bool up_to_date(const fs::path& store, const fs::path& stamp, const std::string& expected) {
-  if (!fs::exists(store) || !fs::exists(stamp) || read_bytes(stamp) != expected + "\n") return false;
-  try {
-    nas::bench::Store::open(store.string()).verify();
-    return true;
-  } catch (const std::exception&) {
-    return false;  // damaged: rebuild
-  }
+  return nas::test::fingerprint_text(hash);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

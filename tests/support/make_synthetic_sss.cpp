@@ -13,38 +13,24 @@
 // checksum must verify. Any change to the model, the record layout or the importer changes the
 // fingerprint and rebuilds it.
 #include <chrono>
-#include <cinttypes>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 
 #include "nas/benchmark_api/importers.h"
 #include "nas/benchmark_api/store.h"
+#include "fixture_cache.h"
 #include "pickle_writer.h"
 #include "synthetic_nats_sss.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << bytes;
-    if (!out) throw std::runtime_error("cannot write " + partial.string());
-  }
-  fs::rename(partial, path);
-}
+using nas::test::read_bytes;
+using nas::test::up_to_date;
+using nas::test::write_bytes;
 
 std::string arch_file(std::uint32_t index) {
   char name[32];
@@ -75,20 +61,7 @@ std::string fingerprint(const fs::path& out) {
   hash = nas::bench::fnv1a64(imported.data(), imported.size(), hash);
   fs::remove_all(probe);
   fs::remove(probe_store);
-  char text[17];
-  std::snprintf(text, sizeof text, "%016" PRIx64, hash);
-  return text;
-}
-
-/// Whether the store at `store` is the one this build would write.
-bool up_to_date(const fs::path& store, const fs::path& stamp, const std::string& expected) {
-  if (!fs::exists(store) || !fs::exists(stamp) || read_bytes(stamp) != expected + "\n") return false;
-  try {
-    nas::bench::Store::open(store.string()).verify();
-    return true;
-  } catch (const std::exception&) {
-    return false;  // damaged: rebuild
-  }
+  return nas::test::fingerprint_text(hash);
 }
 
 }  // namespace
