@@ -1,14 +1,8 @@
 // A store as NNI's benchmark database (see nni_database.h).
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/file_io.h"
@@ -30,58 +24,10 @@ constexpr int kNb201Cells = 5;
 /// nb101trialstats.training_time = final_training_time x 60 (db_gen's bug, kept; reference §3.3).
 constexpr double kNb101StatsTimeFactor = 60;
 
-/// The database file under construction: a unique temporary beside the destination, removed unless
-/// commit() renamed it over the destination (so a failure leaves nothing, and an existing file at
-/// the destination stays as it was until the new one is complete).
-class TemporaryDatabase {
- public:
-  explicit TemporaryDatabase(std::string destination) : destination_(std::move(destination)) {
-    // Named like AtomicFile's temporaries (file_io.h), mode 0666 under the umask.
-    static std::atomic<std::uint64_t> counter{0};
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-      path_ = destination_ + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-      fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) {
-      const int error = errno;
-      path_.clear();
-      throw Error("cannot write output database " + destination_ + ": " + std::strerror(error));
-    }
-    ::close(fd);
-  }
-  TemporaryDatabase(const TemporaryDatabase&) = delete;
-  TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
-  ~TemporaryDatabase() {
-    if (!committed_ && !path_.empty()) std::remove(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
-  /// Flushes the (closed) database to disk and renames it onto the destination.
-  void commit() {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      const int error = errno;
-      if (fd >= 0) ::close(fd);
-      throw Error("cannot flush " + destination_ + ": " + std::strerror(error));
-    }
-    ::close(fd);
-    if (std::rename(path_.c_str(), destination_.c_str()) != 0) {
-      throw Error("cannot write " + destination_ + ": " + std::strerror(errno));
-    }
-    committed_ = true;
-  }
-
- private:
-  std::string destination_, path_;
-  bool committed_ = false;
-};
-
 /// A new database with `benchmark`'s tables, in one open transaction.
 void begin_database(SqliteDatabase& db, NniBenchmark benchmark) {
   // No journal file beside the output (an aborted export deletes the whole file anyway) and no
-  // syncs per page: TemporaryDatabase::commit flushes once at the end.
+  // syncs per page: AtomicFile::commit flushes once at the end.
   db.execute("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; BEGIN");
   for (const std::string& statement : nni_schema_statements(benchmark)) db.execute(statement);
 }
@@ -421,10 +367,11 @@ NniReport export_nni(const Benchmark& benchmark, const std::string& out_db, cons
     throw Error("NNI has benchmark databases of NAS-Bench-101 (space nb101) and NAS-Bench-201 (space tss), not of space " +
                 std::string(space_name(benchmark.space())));
   }
-  require_writable_location(out_db, "output database");
-  TemporaryDatabase file(out_db);
+  // The database is built in a temporary beside out_db and renamed onto it when complete, so a
+  // failure leaves nothing and an existing file stays as it was until then.
+  AtomicFile file(out_db, "output database");
   {
-    SqliteDatabase db(file.path(), SqliteDatabase::Mode::Create);
+    SqliteDatabase db(file.temporary_path(), SqliteDatabase::Mode::Create);
     begin_database(db, report.benchmark);
     if (report.benchmark == NniBenchmark::Nb201) {
       export_nb201(benchmark, db, progress, report);

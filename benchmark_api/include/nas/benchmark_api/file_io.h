@@ -84,6 +84,9 @@ class AtomicFile {
   void commit();
 
   const std::string& path() const { return path_; }
+  /// The temporary file, for a writer that fills it by name rather than through write() (SQLite
+  /// writes an exported database there); commit() then flushes and renames it all the same.
+  const std::string& temporary_path() const { return temporary_; }
 
  private:
   [[noreturn]] void fail(const std::string& doing, int error_number);
