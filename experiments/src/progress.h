@@ -132,30 +132,19 @@ class TrainingProgress {
   std::chrono::steady_clock::time_point last_line_{};
 };
 
-/// SearchCallbacks that show a weight-sharing search's progress (TrainingProgress) and pass every
-/// event on to `next` (if any).
+/// SearchCallbacks that show a weight-sharing search's progress (a TrainingProgress of their own).
 class TrainingProgressCallbacks final : public algorithms::SearchCallbacks {
  public:
-  TrainingProgressCallbacks(TrainingProgress& display, int epochs, algorithms::SearchCallbacks* next = nullptr)
-      : display_(display), epochs_(epochs), next_(next) {}
-  void on_evaluation(const algorithms::Evaluation& e, const algorithms::TrajectoryPoint& t) override {
-    if (next_ != nullptr) next_->on_evaluation(e, t);
-  }
+  TrainingProgressCallbacks(std::string label, bool quiet) : display_(std::move(label), quiet) {}
   void on_batch(const algorithms::BatchProgress& p) override {
     epochs_ = p.epochs;
     display_.batch(p);
-    if (next_ != nullptr) next_->on_batch(p);
   }
-  void on_epoch(const algorithms::EpochRecord& r) override {
-    display_.epoch(r, epochs_);
-    if (next_ != nullptr) next_->on_epoch(r);
-  }
-  bool stop_requested() override { return next_ != nullptr && next_->stop_requested(); }
+  void on_epoch(const algorithms::EpochRecord& r) override { display_.epoch(r, epochs_); }
 
  private:
-  TrainingProgress& display_;
-  int epochs_;
-  algorithms::SearchCallbacks* next_;
+  TrainingProgress display_;
+  int epochs_ = 0;  // of the search, as its batch events say
 };
 
 }  // namespace nas::cli

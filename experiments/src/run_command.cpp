@@ -27,17 +27,11 @@ void add_run_command(CLI::App& app) {
   cmd->callback([o] {
     ProgressLine bar("runs");
     // Each weight-sharing run (they run one after another) shows its training live.
-    struct LiveRun final : algorithms::SearchCallbacks {
-      explicit LiveRun(const std::string& label) : display(label, false), callbacks(display, 0) {}
-      void on_batch(const algorithms::BatchProgress& p) override { callbacks.on_batch(p); }
-      void on_epoch(const algorithms::EpochRecord& r) override { callbacks.on_epoch(r); }
-      TrainingProgress display;
-      TrainingProgressCallbacks callbacks;
-    };
     experiments::TrainingProgressFactory live;
     if (!o->quiet) {
       live = [](const std::string& algorithm, const std::string& space, const std::string& dataset, std::uint64_t seed) {
-        return std::make_unique<LiveRun>(algorithm + " " + space + " " + dataset + " seed " + std::to_string(seed));
+        return std::make_unique<TrainingProgressCallbacks>(algorithm + " " + space + " " + dataset + " seed " + std::to_string(seed),
+                                                           false);
       };
     }
     const auto report = experiments::run_experiment(o->config, o->out, o->threads,

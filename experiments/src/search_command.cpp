@@ -114,8 +114,7 @@ void add_search_command(CLI::App& app) {
         outcomes[i] = experiments::execute_run(spec, benchmark, space);
         return;
       }
-      TrainingProgress display(o->algo + " seed " + std::to_string(spec.seed), o->quiet);
-      TrainingProgressCallbacks progress(display, 0);
+      TrainingProgressCallbacks progress(o->algo + " seed " + std::to_string(spec.seed), o->quiet);
       outcomes[i] = experiments::execute_run(spec, benchmark, space, &progress);
     });
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
