@@ -92,6 +92,10 @@ std::vector<std::string> load_plugin(const std::string& path, SearcherRegistry& 
   }
   if (names.empty()) throw Error("plugin " + path + " registered no searcher");
   for (const std::string& name : names) registry.add(added.get(name));
+  if (added.has_architecture_trainer()) {
+    if (registry.has_architecture_trainer()) throw Error("plugin " + path + " installs a second architecture trainer");
+    registry.set_architecture_trainer(added.shared_architecture_trainer());
+  }
   return names;
 }
 

@@ -72,6 +72,13 @@ std::vector<const SearcherEntry*> SearcherRegistry::entries() const {
   return out;
 }
 
+const ArchitectureTrainer& SearcherRegistry::architecture_trainer() const {
+  if (!trainer_) {
+    throw Error("training needs the LibTorch library (libnas_weight_sharing), which this nas was built or installed without");
+  }
+  return *trainer_;
+}
+
 YAML::Node apply_overrides(YAML::Node base, const std::vector<std::string>& assignments) {
   YAML::Node out = base && base.IsMap() ? YAML::Clone(base) : YAML::Node(YAML::NodeType::Map);
   for (const std::string& assignment : assignments) {

@@ -21,6 +21,7 @@
 #include "nas/benchmark_api/macro/macro_importer.h"
 #include "nas/benchmark_api/nb101/nb101_tfrecord_importer.h"
 #include "nas/benchmark_api/nb101/nb101_vis_importer.h"
+#include "nas/benchmark_api/trial_record.h"
 #include "nas/benchmark_api/nni_database.h"
 
 namespace nas::cli {
@@ -384,6 +385,21 @@ void add_import(CLI::App& bench_cmd) {
   csv_cmd->callback([csv] {
     const auto report = bench::import_nb201_csv(csv->src, csv->time_fixtures, csv->out);
     Json row{{"space", "tss"}, {"archs", report.archs}, {"out", csv->out}};
+    std::cout << row.dump() << "\n";
+  });
+
+  struct TrainedOptions {
+    std::vector<std::string> src;
+    std::string out;
+  };
+  auto trained = std::make_shared<TrainedOptions>();
+  CLI::App* trained_cmd = cmd->add_subcommand("trained", "Trial records written by nas train (files, or folders of *.json records)");
+  add_text_option(*trained_cmd, "--src", trained->src, "A trial record or a folder of them (repeatable)")->required();
+  add_text_option(*trained_cmd, "--out", trained->out, "The store file to write")->required();
+  trained_cmd->callback([trained] {
+    const auto report = bench::import_trial_records(trained->src, trained->out);
+    Json row{{"space", std::string(bench::space_name(report.space))}, {"records", report.records}, {"archs", report.archs},
+             {"out", trained->out}};
     std::cout << row.dump() << "\n";
   });
 

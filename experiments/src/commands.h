@@ -15,6 +15,8 @@ void add_bench_commands(CLI::App& app);
 void add_search_command(CLI::App& app);
 /// nas run EXPERIMENT.yaml --out DIR
 void add_run_command(CLI::App& app);
+/// nas train --space S (--arch A | --index I) --dataset D --out FILE ...
+void add_train_command(CLI::App& app);
 /// nas report DIR [--json]
 void add_report_command(CLI::App& app);
 

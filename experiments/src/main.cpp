@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   nas::cli::add_bench_commands(app);
   nas::cli::add_search_command(app);
   nas::cli::add_run_command(app);
+  nas::cli::add_train_command(app);
   nas::cli::add_report_command(app);
   int exit_code = 0;
   try {

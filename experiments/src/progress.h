@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "nas/algorithms/architecture_trainer.h"
 #include "nas/algorithms/searcher.h"
 
 namespace nas::cli {
@@ -91,12 +92,20 @@ class TrainingProgress {
   }
 
   void epoch(const algorithms::EpochRecord& r, int epochs) {
+    char summary[128];
+    std::snprintf(summary, sizeof summary, "train loss %.4f acc %.2f%%, valid acc %.2f%%", r.train_loss, r.train_accuracy,
+                  r.valid_accuracy);
+    epoch_done(r.epoch, epochs, r.seconds, summary);
+  }
+
+  /// A finished epoch (0-based) that took `seconds`, with what it measured in words.
+  void epoch_done(int epoch, int epochs, double seconds, const std::string& summary) {
     if (quiet_) return;
     ++finished_epochs_;
-    finished_seconds_ += r.seconds;
+    finished_seconds_ += seconds;
     finish();
-    std::fprintf(stderr, "progress: %s: epoch %d/%d done in %s: train loss %.4f acc %.2f%%, valid acc %.2f%%\n", label_.c_str(),
-                 r.epoch + 1, epochs, duration_text(r.seconds).c_str(), r.train_loss, r.train_accuracy, r.valid_accuracy);
+    std::fprintf(stderr, "progress: %s: epoch %d/%d done in %s: %s\n", label_.c_str(), epoch + 1, epochs,
+                 duration_text(seconds).c_str(), summary.c_str());
     std::fflush(stderr);
   }
 
@@ -145,6 +154,26 @@ class TrainingProgressCallbacks final : public algorithms::SearchCallbacks {
  private:
   TrainingProgress display_;
   int epochs_ = 0;  // of the search, as its batch events say
+};
+
+/// TrainingCallbacks of `nas train` that show its progress.
+class TrainProgressCallbacks final : public algorithms::TrainingCallbacks {
+ public:
+  TrainProgressCallbacks(std::string label, bool quiet) : display_(std::move(label), quiet) {}
+  void on_batch(const algorithms::BatchProgress& p) override { display_.batch(p); }
+  void on_epoch(const algorithms::TrainingEpoch& e) override {
+    char text[96];
+    std::snprintf(text, sizeof text, "lr %.4g, train loss %.4f acc %.2f%%", e.lr, e.train_loss, e.train_accuracy);
+    std::string summary = text;
+    for (const auto& [set, accuracy] : e.eval_accuracy) {
+      std::snprintf(text, sizeof text, ", %s %.2f%%", set.c_str(), accuracy);
+      summary += text;
+    }
+    display_.epoch_done(e.epoch, e.epochs, e.seconds, summary);
+  }
+
+ private:
+  TrainingProgress display_;
 };
 
 }  // namespace nas::cli

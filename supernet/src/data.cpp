@@ -21,6 +21,7 @@
 #include "nas/benchmark_api/cpython_random.h"
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/rng.h"
+#include "nas/benchmark_api/store.h"
 
 namespace nas::supernet {
 namespace {
@@ -156,6 +157,34 @@ std::string split_file_name(DataName name) {
   }
 }
 
+/// The x-valid / x-test halves of a test set (CIFAR-100, ImageNet16-120; Fashion-MNIST), sorted:
+/// from NATS-Bench's split file in `root` when it is there, else the reproducible stand-in.
+struct TestHalves {
+  std::vector<std::int64_t> xvalid, xtest;
+  std::string source;
+};
+TestHalves test_halves(DataName name, const std::string& root, std::int64_t test_size) {
+  TestHalves halves;
+  const std::string file = split_file_name(name);
+  const fs::path split_path = fs::path(root) / file;
+  std::error_code error;
+  if (!file.empty() && fs::is_regular_file(split_path, error)) {
+    halves.xvalid = read_xvalid(split_path.string(), test_size);
+    halves.source = "x-valid from " + split_path.string();
+  } else {
+    // Without NATS's split file, a reproducible stand-in: NOT the official x-valid images.
+    halves.xvalid = cpython_halves(test_size, 0).first;
+    halves.source = "derived x-valid: first half of CPython random.seed(0) shuffle of the test set" +
+                    (file.empty() ? std::string() : " (not NATS's " + file + "; put it in " + root + " to use it)");
+  }
+  std::vector<char> in_valid(static_cast<std::size_t>(test_size), 0);
+  for (const std::int64_t i : halves.xvalid) in_valid[static_cast<std::size_t>(i)] = 1;
+  for (std::int64_t i = 0; i < test_size; ++i) {
+    if (in_valid[static_cast<std::size_t>(i)] == 0) halves.xtest.push_back(i);
+  }
+  return halves;
+}
+
 // ------------------------------------------------------------------------------------------------
 // Seeds for the batch streams: every batch's randomness derives from (seed, epoch, batch) alone, so
 // the result does not depend on when the background thread runs.
@@ -233,20 +262,94 @@ SearchData load_search_data(DataName name, const std::string& root) {
   }
   data.eval_pool = read_test_images(name, root);
   data.train = iota_indices(data.train_pool.size());
-  const std::string file = split_file_name(name);
-  const fs::path split_path = fs::path(root) / file;
-  std::error_code error;
-  if (!file.empty() && fs::is_regular_file(split_path, error)) {
-    data.valid = read_xvalid(split_path.string(), data.eval_pool.size());
-    data.split_source = "x-valid from " + split_path.string();
-  } else {
-    // Without NATS's split file, a reproducible stand-in: NOT the official x-valid images.
-    data.valid = cpython_halves(data.eval_pool.size(), 0).first;
-    data.split_source = "derived x-valid: first half of CPython random.seed(0) shuffle of the test set" +
-                        (file.empty() ? std::string() : " (not NATS's " + file + "; put it in " + root + " to use it)");
-  }
+  TestHalves halves = test_halves(name, root, data.eval_pool.size());
+  data.valid = std::move(halves.xvalid);
+  data.split_source = std::move(halves.source);
   data.arch = data.valid;
   if (data.train.empty() || data.valid.empty()) throw Error(data_name(name) + " under " + root + ": too few images to search");
+  return data;
+}
+
+DataName data_of(bench::Dataset dataset) {
+  switch (dataset) {
+    case bench::Dataset::Cifar10:
+    case bench::Dataset::Cifar10Valid: return DataName::Cifar10;
+    case bench::Dataset::Cifar100: return DataName::Cifar100;
+    case bench::Dataset::ImageNet16_120: return DataName::ImageNet16_120;
+  }
+  return DataName::Cifar10;
+}
+
+namespace {
+
+std::vector<std::int64_t> index_range(std::int64_t begin, std::int64_t end) {
+  std::vector<std::int64_t> indices(static_cast<std::size_t>(end - begin));
+  std::iota(indices.begin(), indices.end(), begin);
+  return indices;
+}
+
+std::uint64_t pixels_checksum(const std::vector<const LabeledImages*>& pools) {
+  std::string digests;
+  for (const LabeledImages* pool : pools) {
+    for (const torch::Tensor& t : {pool->images.contiguous(), pool->labels.contiguous()}) {
+      const std::uint64_t h = bench::store_checksum(t.data_ptr(), static_cast<std::size_t>(t.nbytes()));
+      digests.append(reinterpret_cast<const char*>(&h), sizeof h);
+    }
+  }
+  return bench::store_checksum(digests.data(), digests.size());
+}
+
+}  // namespace
+
+std::unique_ptr<TrainingData> load_training_data(bench::Space space, bench::Dataset dataset, const std::string& root,
+                                                 const std::optional<Normalization>& normalization) {
+  auto data = std::make_unique<TrainingData>();
+  data->name = data_of(dataset);
+  data->normalization = normalization ? *normalization : normalization_of(data->name);
+  data->train_pool = read_train_images(data->name, root);
+  data->test_pool = read_test_images(data->name, root);
+  const std::int64_t train_size = data->train_pool.size(), test_size = data->test_pool.size();
+  auto add = [&](const char* name, std::optional<bench::EvalSet> set, const LabeledImages& pool,
+                 std::vector<std::int64_t> indices) {
+    data->eval.push_back(EvalSplit{name, set, &pool, std::move(indices)});
+  };
+  auto require_train_size = [&](std::int64_t n, const char* why) {
+    if (train_size != n) {
+      throw Error(data_name(data->name) + " under " + root + " has " + std::to_string(train_size) + " train images; " +
+                  why + " needs all " + std::to_string(n));
+    }
+  };
+  if (space == bench::Space::Nb101) {
+    require_train_size(50000, "NAS-Bench-101's split (data_batch_1..4 train, data_batch_5 valid)");
+    data->train = index_range(0, 40000);
+    add("train-eval", std::nullopt, data->train_pool, index_range(0, 10000));
+    add("x-valid", bench::EvalSet::XValid, data->train_pool, index_range(40000, 50000));
+    add("ori-test", bench::EvalSet::OriTest, data->test_pool, index_range(0, test_size));
+    data->split_source = "NAS-Bench-101's batches by record position: train 0..39999, valid 40000..49999, train-eval 0..9999";
+  } else if (dataset == bench::Dataset::Cifar10Valid) {
+    require_train_size(50000, "the NATS-Bench cifar-split");
+    auto [train, valid] = cifar10_search_split();
+    data->train = std::move(train);
+    add("x-valid", bench::EvalSet::XValid, data->train_pool, std::move(valid));
+    add("ori-test", bench::EvalSet::OriTest, data->test_pool, index_range(0, test_size));
+    data->split_source = "NATS-Bench cifar-split halves (CPython random.seed(1021)) of the train records as stored";
+  } else if (dataset == bench::Dataset::Cifar10) {
+    data->train = index_range(0, train_size);
+    add("ori-test", bench::EvalSet::OriTest, data->test_pool, index_range(0, test_size));
+    data->split_source = "all train records; the test set";
+  } else {
+    data->train = index_range(0, train_size);
+    TestHalves halves = test_halves(data->name, root, test_size);
+    add("x-valid", bench::EvalSet::XValid, data->test_pool, std::move(halves.xvalid));
+    add("x-test", bench::EvalSet::XTest, data->test_pool, std::move(halves.xtest));
+    add("ori-test", bench::EvalSet::OriTest, data->test_pool, index_range(0, test_size));
+    data->split_source = "all train records; " + halves.source + ", x-test its complement";
+  }
+  if (data->train.empty()) throw Error(data_name(data->name) + " under " + root + ": no training images");
+  for (const EvalSplit& split : data->eval) {
+    if (split.indices.empty()) throw Error(data_name(data->name) + " under " + root + ": the " + split.name + " set is empty");
+  }
+  data->checksum = pixels_checksum({&data->train_pool, &data->test_pool});
   return data;
 }
 
@@ -285,7 +388,9 @@ torch::Tensor flip_and_crop(const torch::Tensor& images, const torch::Tensor& fl
 // ------------------------------------------------------------------------------------------------
 // SearchBatchStream
 
-struct SearchBatchStream::Impl {
+/// The worker behind both train streams: batch k+1 is prepared on a background thread while batch
+/// k trains. Without arch indices (a TrainBatchStream) the batches have no arch part.
+struct BatchWorker {
   using Order = std::shared_ptr<const std::vector<std::int64_t>>;
   struct Job {
     std::int64_t epoch = 0, batch = 0;
@@ -297,14 +402,15 @@ struct SearchBatchStream::Impl {
     std::exception_ptr error;
   };
 
-  Impl(const SearchData& source, int size, torch::Device target, std::uint64_t stream_seed)
-      : data(source), batch_size(size), device(target), seed(stream_seed) {
-    num_batches = (static_cast<std::int64_t>(data.train.size()) + batch_size - 1) / batch_size;
+  BatchWorker(SearchData source, int size, bool drop_last, torch::Device target, std::uint64_t stream_seed)
+      : data(std::move(source)), batch_size(size), device(target), seed(stream_seed) {
+    const auto n = static_cast<std::int64_t>(data.train.size());
+    num_batches = drop_last ? n / batch_size : (n + batch_size - 1) / batch_size;
     start_epoch(0);
     worker = std::thread([this] { work(); });
   }
 
-  ~Impl() {
+  ~BatchWorker() {
     {
       const std::lock_guard<std::mutex> lock(mutex);
       stopping = true;
@@ -383,12 +489,12 @@ struct SearchBatchStream::Impl {
 
     const std::vector<std::int64_t> train(all.begin() + static_cast<std::ptrdiff_t>(start),
                                           all.begin() + static_cast<std::ptrdiff_t>(start + count));
-    std::vector<std::int64_t> arch(count);
+    std::vector<std::int64_t> arch(data.arch.empty() ? 0 : count);
     for (std::int64_t& index : arch) index = data.arch[rng.uniform_int(data.arch.size())];  // with replacement
 
     SearchBatch batch;
     std::tie(batch.train_images, batch.train_labels) = augmented(data.train_pool, train, rng);
-    std::tie(batch.arch_images, batch.arch_labels) = augmented(data.arch_pool(), arch, rng);
+    if (!data.arch.empty()) std::tie(batch.arch_images, batch.arch_labels) = augmented(data.arch_pool(), arch, rng);
     return batch;
   }
 
@@ -415,7 +521,7 @@ struct SearchBatchStream::Impl {
     return {normalize_images(images, norm).to(device), pool.labels.index_select(0, index).to(device)};
   }
 
-  const SearchData& data;
+  const SearchData data;  // shallow: the image tensors are shared
   const int batch_size;
   const torch::Device device;
   const std::uint64_t seed;
@@ -435,6 +541,10 @@ struct SearchBatchStream::Impl {
   std::thread worker;  // started at the end of the constructor, when everything above exists
 };
 
+struct SearchBatchStream::Impl : BatchWorker {
+  using BatchWorker::BatchWorker;
+};
+
 SearchBatchStream::SearchBatchStream(const SearchData& data, int batch_size, torch::Device device, std::uint64_t seed) {
   if (batch_size <= 0) throw Error("batch size must be positive, got " + std::to_string(batch_size));
   if (data.train.empty() || data.arch.empty()) throw Error("search data without train or arch samples");
@@ -445,7 +555,7 @@ SearchBatchStream::SearchBatchStream(const SearchData& data, int batch_size, tor
   for (const std::int64_t index : data.train) {
     if (index < 0 || index >= data.train_pool.size()) throw Error("train index " + std::to_string(index) + " outside its pool");
   }
-  impl_ = std::make_unique<Impl>(data, batch_size, device, seed);
+  impl_ = std::make_unique<Impl>(data, batch_size, /*drop_last=*/false, device, seed);
 }
 
 SearchBatchStream::~SearchBatchStream() = default;
@@ -455,6 +565,41 @@ void SearchBatchStream::reset() { impl_->start_epoch(impl_->epoch + 1); }
 std::optional<SearchBatch> SearchBatchStream::next() { return impl_->take_next(); }
 
 std::int64_t SearchBatchStream::batches_per_epoch() const { return impl_->num_batches; }
+
+// ------------------------------------------------------------------------------------------------
+// TrainBatchStream
+
+struct TrainBatchStream::Impl : BatchWorker {
+  using BatchWorker::BatchWorker;
+};
+
+TrainBatchStream::TrainBatchStream(const LabeledImages& pool, std::vector<std::int64_t> indices, const Normalization& norm,
+                                   int batch_size, bool drop_last, torch::Device device, std::uint64_t seed) {
+  if (batch_size <= 0) throw Error("batch size must be positive, got " + std::to_string(batch_size));
+  if (indices.empty()) throw Error("training data without images");
+  if (drop_last && static_cast<std::int64_t>(indices.size()) < batch_size) {
+    throw Error("batch size " + std::to_string(batch_size) + " is larger than the " + std::to_string(indices.size()) +
+                " training images, and incomplete batches are dropped");
+  }
+  for (const std::int64_t index : indices) {
+    if (index < 0 || index >= pool.size()) throw Error("train index " + std::to_string(index) + " outside its pool");
+  }
+  SearchData data;
+  data.train_pool = pool;
+  data.train = std::move(indices);
+  data.normalization = norm;
+  impl_ = std::make_unique<Impl>(std::move(data), batch_size, drop_last, device, seed);
+}
+
+TrainBatchStream::~TrainBatchStream() = default;
+
+std::optional<std::pair<torch::Tensor, torch::Tensor>> TrainBatchStream::next() {
+  std::optional<SearchBatch> batch = impl_->take_next();
+  if (!batch) return std::nullopt;
+  return std::make_pair(std::move(batch->train_images), std::move(batch->train_labels));
+}
+
+std::int64_t TrainBatchStream::batches_per_epoch() const { return impl_->num_batches; }
 
 // ------------------------------------------------------------------------------------------------
 // EvalBatchStream

@@ -302,18 +302,6 @@ std::vector<torch::Tensor> TopologySupernetImpl::weight_parameters() const {
   return weights;
 }
 
-void TopologySupernetImpl::backward_arch(const torch::Tensor& loss) {
-  const torch::Tensor grad = torch::autograd::grad({loss}, {alpha_}, /*grad_outputs=*/{}, /*retain_graph=*/false,
-                                                   /*create_graph=*/false, /*allow_unused=*/true)[0];
-  if (!grad.defined()) return;  // alpha took no part (Dynamic, Urs, Select)
-  torch::NoGradGuard no_grad;
-  if (alpha_.grad().defined()) {
-    alpha_.mutable_grad().add_(grad);
-  } else {
-    alpha_.mutable_grad() = grad.clone();
-  }
-}
-
 bench::TssArch TopologySupernetImpl::derive_arch() const {
   const torch::Tensor values = alpha_.detach().to(torch::kCPU, torch::kDouble).contiguous();
   const auto a = values.accessor<double, 2>();

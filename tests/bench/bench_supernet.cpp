@@ -1,4 +1,6 @@
-// Throughput of one weight-sharing search step of the topology supernet (C = 16, N = 5, 10 classes,
+// Throughput of one weight-sharing search step, as the searchers take it: the steps are supernet/'s
+// training layer (nas/supernet/training.h), the same functions DARTS, GDAS, TAS, FBNet-V2 and TuNAS
+// call. Topology supernet (C = 16, N = 5, 10 classes,
 // batch 64 of 32x32 images, 2 CPU threads), in images per second (64 per step), with and without
 // channels-last tensors. Compare with PyTorch-Python's reference on the same machine (README).
 //
@@ -6,11 +8,9 @@
 //     (lr 0.025, momentum 0.9, Nesterov, wd 5e-4); then joint forward on the arch batch + backward +
 //     Adam step on alpha (lr 3e-4, betas (0.5, 0.999), wd 1e-3).
 //   GDAS step: the same with GDAS forwards (tau 10), one Gumbel sample per forward.
-// Arguments: channels_last (0: contiguous NCHW tensors throughout, option channels_last_on_cpu off;
+// Argument channels_last (0: contiguous NCHW tensors throughout, option channels_last_on_cpu off;
 // 1: channels-last inputs and parameters; the supernet's default converts CPU inputs itself, which
-// runs as fast as 1) and arch_backward (0: loss.backward() in the architecture step, as
-// the reference; 1: TopologySupernet::backward_arch, which skips the weight gradients that step
-// discards).
+// runs as fast as 1). The architecture step takes alpha's gradient alone (supernet_arch_update).
 //
 // The size-space steps (SizeSupernet, every layer 64 channels wide, 10 classes, batch 64, 2 threads,
 // channels-last on the CPU as the searchers run it), as TAS / FBNet-V2 / TuNAS take them: a weight step
@@ -26,6 +26,7 @@
 #include "nas/supernet/operations.h"
 #include "nas/supernet/size_supernet.h"
 #include "nas/supernet/topology_supernet.h"
+#include "nas/supernet/training.h"
 
 namespace {
 
@@ -67,45 +68,35 @@ struct SearchStep {
     if (channels_last) to_channels_last(*net);
   }
 
-  void run(bool arch_backward) {
-    w_optimizer.zero_grad();
-    torch::nn::functional::cross_entropy(net->forward(batches.train_images), batches.train_labels).backward();
-    torch::nn::utils::clip_grad_norm_(net->weight_parameters(), 5.0);
-    w_optimizer.step();
-
-    a_optimizer.zero_grad();
-    const torch::Tensor arch_loss = torch::nn::functional::cross_entropy(net->forward(batches.arch_images), batches.arch_labels);
-    if (arch_backward) {
-      net->backward_arch(arch_loss);
-    } else {
-      arch_loss.backward();
-    }
-    a_optimizer.step();
+  void run() {
+    supernet_weight_step(net, w_optimizer, /*grad_clip=*/5.0, batches.train_images, batches.train_labels);
+    supernet_arch_step(net, a_optimizer, batches.arch_images, batches.arch_labels);
   }
 };
 
 void BM_SearchStep(benchmark::State& state, SupernetMode mode) {
   torch::set_num_threads(kThreads);
-  const bool channels_last = state.range(0) != 0, arch_backward = state.range(1) != 0;
+  const bool channels_last = state.range(0) != 0;
   SearchStep step(mode, channels_last);
-  step.run(arch_backward);  // warm-up: oneDNN primitive creation and allocator growth
-  for (auto _ : state) step.run(arch_backward);
+  step.run();  // warm-up: oneDNN primitive creation and allocator growth
+  for (auto _ : state) step.run();
   state.counters["images_per_s"] =
       benchmark::Counter(static_cast<double>(kBatch) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(channels_last ? "channels-last" : "contiguous") +
-                 (arch_backward ? ", arch-only backward" : ", full backward"));
+  state.SetLabel(channels_last ? "channels-last" : "contiguous");
 }
 
 BENCHMARK_CAPTURE(BM_SearchStep, darts_v1, SupernetMode::Joint)
-    ->ArgNames({"channels_last", "arch_backward"})
-    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"channels_last"})
+    ->Arg(0)
+    ->Arg(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(5.0);
 // GDAS samples a different cell every forward: run long enough to average over samples.
 BENCHMARK_CAPTURE(BM_SearchStep, gdas, SupernetMode::Gdas)
-    ->ArgNames({"channels_last", "arch_backward"})
-    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"channels_last"})
+    ->Arg(0)
+    ->Arg(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(8.0);
@@ -128,24 +119,15 @@ struct SizeSearchStep {
   }
 
   void run() {
-    net->alpha().set_requires_grad(false);
-    w_optimizer.zero_grad();
-    torch::nn::functional::cross_entropy(net->forward(batches.train_images), batches.train_labels).backward();
-    w_optimizer.step();
-    net->alpha().set_requires_grad(true);
-
-    const torch::Tensor logits = net->forward(batches.arch_images);
-    torch::Tensor loss;
-    if (net->mode() == ChannelSearchMode::MaskRl) {
-      const double top1 = logits.argmax(1).eq(batches.arch_labels).to(torch::kDouble).mean().item<double>() * 100;
-      loss = -(top1 - 10.0) * net->last_log_prob();
-    } else {
-      loss = torch::nn::functional::cross_entropy(logits, batches.arch_labels);
+    supernet_weight_step(net, w_optimizer, /*grad_clip=*/0.0, batches.train_images, batches.train_labels);
+    if (net->mode() != ChannelSearchMode::MaskRl) {
+      supernet_arch_step(net, a_optimizer, batches.arch_images, batches.arch_labels);
+      return;
     }
-    const torch::Tensor grad = torch::autograd::grad({loss}, {net->alpha()})[0];
-    a_optimizer.zero_grad();
-    net->alpha().mutable_grad() = grad;
-    a_optimizer.step();
+    // TuNAS: the REINFORCE loss of the sampled widths, against a fixed baseline here.
+    const torch::Tensor logits = net->forward(batches.arch_images);
+    const double top1 = top1_accuracy(logits, batches.arch_labels);
+    supernet_arch_update(-(top1 - 10.0) * net->last_log_prob(), net->alpha(), a_optimizer);
   }
 };
 

@@ -5,13 +5,18 @@
 
 #include <filesystem>
 
-#include "nas/algorithms/checkpoint.h"
+#include "nas/supernet/checkpoint.h"
 #include "nas/algorithms/nats_weight_sharing.h"
 #include "nas/benchmark_api/error.h"
 #include "tiny_search.h"
 
 namespace nas::algorithms {
 namespace {
+
+using supernet::identity_difference;
+using supernet::read_checkpoint;
+using supernet::RunIdentity;
+using supernet::write_checkpoint;
 
 RunIdentity identity(const std::string& seed, const std::string& config) {
   return {{"algorithm", "darts-v1"}, {"seed", seed}, {"config", config}, {"torch_threads", "1"}};
@@ -38,7 +43,7 @@ TEST(CheckpointIdentity, ConfigsAreComparedKeyByKey) {
   EXPECT_EQ(identity_difference(identity("0", "epochs: 2\ntau_min: 0.1\n"), identity("0", "epochs: 2\n")),
             "config key tau_min: 0.1 in the checkpoint, (absent) in this run");
   // Texts that are not YAML maps can only be said to differ.
-  EXPECT_EQ(identity_difference(identity("0", "[1, 2"), identity("0", "epochs: 2\n")), "the searcher configs differ");
+  EXPECT_EQ(identity_difference(identity("0", "[1, 2"), identity("0", "epochs: 2\n")), "the configs differ");
 }
 
 TEST(CheckpointIdentity, ACheckpointWithoutIdentityIsRefusedBeforeAnyData) {

@@ -14,16 +14,15 @@
 // logits close (max |diff| / max(1, max |logit|) <= 1e-3); alpha's and the weights' gradients
 // (relative L2 error over all entries) no further from the fp64 reference than max(2e-2, 10 x the
 // CPU's own fp32 error) -- fp32 gradients through the batch-statistics BNs are only good to ~1e-2
-// on either device; outputs and gradients on the device; for joint and gdas, backward_arch() on the
+// on either device; outputs and gradients on the device; for joint and gdas, arch_gradient() on the
 // device against backward().
 //
-// Part 2, timing: one full search step as tests/bench/bench_supernet.cpp takes it (weight step:
-// forward + CE + backward [+ clip 5 for the topology space] + SGD; architecture step: forward +
-// alpha's gradient + Adam; topology steps with backward_arch), warm-up steps first,
+// Part 2, timing: one full search step as the searchers and tests/bench/bench_supernet.cpp take it,
+// through the same functions (supernet/training.h; weight step: forward + CE + backward [+ clip 5
+// for the topology space] + SGD; architecture step: forward + alpha's gradient + Adam), warm-up first,
 // torch::cuda::synchronize around the timed loop, in images/s: darts-v1 (joint), gdas, tas,
 // fbnet-v2 (mask_gumbel), tunas (mask_rl) at batch 64 with the default math (cuDNN may use TF32),
-// with TF32 off, and at batch 256; the CPU benchmark's other topology variants (channels-last x
-// arch-only backward); the same five steps on this machine's CPU for context; then a summary table.
+// with TF32 off, and at batch 256; the CPU benchmark's other topology variants (channels-last); the same five steps on this machine's CPU for context; then a summary table.
 //
 // Seen on an H100 (LibTorch 2.11.0+cu130, cuDNN 9.19; 16-core VM): every check passes; logits agree
 // to <= 5.3e-6; images/s at batch 64 / 256 (default math): darts-v1 343 / 1370, gdas 1032 / 4083,
@@ -51,6 +50,7 @@
 #include "nas/supernet/operations.h"
 #include "nas/supernet/size_supernet.h"
 #include "nas/supernet/topology_supernet.h"
+#include "nas/supernet/training.h"
 
 namespace {
 
@@ -343,7 +343,7 @@ void compare_topology(const torch::Device& device, std::uint64_t seed) {
           return s;
         });
 
-    // backward_arch on the device gives alpha the same gradient as backward().
+    // arch_gradient (the searchers' architecture step) on the device gives alpha backward()'s gradient.
     if (alpha_expected) {
       try {
         const torch::Tensor reference = dev->alpha().grad().detach().cpu();
@@ -351,14 +351,13 @@ void compare_topology(const torch::Device& device, std::uint64_t seed) {
         clear_grads(*dev);
         const torch::Tensor loss =
             torch::nn::functional::cross_entropy(dev->forward(batch.images.to(device)), batch.labels.to(device));
-        dev->backward_arch(loss);
-        const torch::Tensor g = dev->alpha().grad();
+        const torch::Tensor g = arch_gradient(loss, dev->alpha());
         int m = 0, c = 0;
         const double rel = g.defined() ? grad_diff({reference}, {g}, &m, &c).rel : 1.0;
-        std::printf("  %-21s backward_arch vs backward on %s: alpha grad rel %.1e\n", "", device.str().c_str(), rel);
-        if (!(rel <= 1e-4)) fail(name + ": backward_arch disagrees with backward on the device");
+        std::printf("  %-21s arch_gradient vs backward on %s: alpha grad rel %.1e\n", "", device.str().c_str(), rel);
+        if (!(rel <= 1e-4)) fail(name + ": arch_gradient disagrees with backward on the device");
       } catch (const std::exception& e) {
-        fail(name + " backward_arch threw: " + e.what());
+        fail(name + " arch_gradient threw: " + e.what());
       }
     }
   }
@@ -450,11 +449,9 @@ struct TopologyStep {
   std::unique_ptr<torch::optim::SGD> w_optimizer;
   std::unique_ptr<torch::optim::Adam> a_optimizer;
   torch::Tensor train_images, train_labels, arch_images, arch_labels;
-  bool arch_backward;
 
-  TopologyStep(SupernetMode mode, bool channels_last, bool arch_backward_, const torch::Device& device, int batch)
-      : net(TopologySupernetOptions().num_classes(kClasses).channels_last_on_cpu(channels_last), make_cpu_generator(0)),
-        arch_backward(arch_backward_) {
+  TopologyStep(SupernetMode mode, bool channels_last, const torch::Device& device, int batch)
+      : net(TopologySupernetOptions().num_classes(kClasses).channels_last_on_cpu(channels_last), make_cpu_generator(0)) {
     net->to(device);
     w_optimizer = std::make_unique<torch::optim::SGD>(
         net->weight_parameters(), torch::optim::SGDOptions(0.025).momentum(0.9).nesterov(true).weight_decay(5e-4));
@@ -471,20 +468,10 @@ struct TopologyStep {
     if (channels_last) to_channels_last(*net);
   }
 
+  /// The searchers' step (supernet/training.h): weight step with clip 5, then alpha's step.
   void run() {
-    w_optimizer->zero_grad();
-    torch::nn::functional::cross_entropy(net->forward(train_images), train_labels).backward();
-    torch::nn::utils::clip_grad_norm_(net->weight_parameters(), 5.0);
-    w_optimizer->step();
-
-    a_optimizer->zero_grad();
-    const torch::Tensor arch_loss = torch::nn::functional::cross_entropy(net->forward(arch_images), arch_labels);
-    if (arch_backward) {
-      net->backward_arch(arch_loss);
-    } else {
-      arch_loss.backward();
-    }
-    a_optimizer->step();
+    supernet_weight_step(net, *w_optimizer, /*grad_clip=*/5.0, train_images, train_labels);
+    supernet_arch_step(net, *a_optimizer, arch_images, arch_labels);
   }
 };
 
@@ -511,33 +498,24 @@ struct SizeStep {
     arch_labels = torch::randint(0, kClasses, {batch}, gen, torch::kLong).to(device);
   }
 
+  /// The searchers' step (supernet/training.h); TuNAS's REINFORCE loss against a fixed baseline.
   void run() {
-    net->alpha().set_requires_grad(false);
-    w_optimizer->zero_grad();
-    torch::nn::functional::cross_entropy(net->forward(train_images), train_labels).backward();
-    w_optimizer->step();
-    net->alpha().set_requires_grad(true);
-
-    const torch::Tensor logits = net->forward(arch_images);
-    torch::Tensor loss;
-    if (net->mode() == ChannelSearchMode::MaskRl) {
-      const double top1 = logits.argmax(1).eq(arch_labels).to(torch::kDouble).mean().item<double>() * 100;
-      loss = -(top1 - 10.0) * net->last_log_prob();
-    } else {
-      loss = torch::nn::functional::cross_entropy(logits, arch_labels);
+    supernet_weight_step(net, *w_optimizer, /*grad_clip=*/0.0, train_images, train_labels);
+    if (net->mode() != ChannelSearchMode::MaskRl) {
+      supernet_arch_step(net, *a_optimizer, arch_images, arch_labels);
+      return;
     }
-    const torch::Tensor grad = torch::autograd::grad({loss}, {net->alpha()})[0];
-    a_optimizer->zero_grad();
-    net->alpha().mutable_grad() = grad;
-    a_optimizer->step();
+    const torch::Tensor logits = net->forward(arch_images);
+    const double top1 = top1_accuracy(logits, arch_labels);
+    supernet_arch_update(-(top1 - 10.0) * net->last_log_prob(), net->alpha(), *a_optimizer);
   }
 };
 
 using StepFactory = std::function<std::function<void()>(const torch::Device&, int batch)>;
 
-StepFactory topology_step(SupernetMode mode, bool channels_last, bool arch_backward) {
+StepFactory topology_step(SupernetMode mode, bool channels_last) {
   return [=](const torch::Device& device, int batch) -> std::function<void()> {
-    auto step = std::make_shared<TopologyStep>(mode, channels_last, arch_backward, device, batch);
+    auto step = std::make_shared<TopologyStep>(mode, channels_last, device, batch);
     return [step] { step->run(); };
   };
 }
@@ -554,10 +532,10 @@ struct StepKind {
   StepFactory make;
 };
 
-/// The five method types; the topology steps as bench_supernet's "arch-only backward" rows.
+/// The five method types, contiguous tensors.
 std::vector<StepKind> primary_steps() {
-  return {{"darts-v1 (joint)", topology_step(SupernetMode::Joint, false, true)},
-          {"gdas", topology_step(SupernetMode::Gdas, false, true)},
+  return {{"darts-v1 (joint)", topology_step(SupernetMode::Joint, false)},
+          {"gdas", topology_step(SupernetMode::Gdas, false)},
           {"tas", size_step(ChannelSearchMode::Tas)},
           {"fbnet-v2 (mask_gumbel)", size_step(ChannelSearchMode::MaskGumbel)},
           {"tunas (mask_rl)", size_step(ChannelSearchMode::MaskRl)}};
@@ -597,17 +575,10 @@ void run_timing(const torch::Device& device, double seconds, bool cpu_timing, in
     for (std::size_t i = 0; i < steps.size(); ++i)
       summary_256[i] = run_row(steps[i].name, default_setting, device, steps[i].make, 256, 3);
   }
-  // The CPU benchmark's other topology variants (contiguous + arch-only backward is in the rows above).
+  // The CPU benchmark's other topology variant (contiguous is in the rows above).
   for (SupernetMode mode : {SupernetMode::Joint, SupernetMode::Gdas}) {
-    for (int channels_last = 0; channels_last <= 1; ++channels_last) {
-      for (int arch_backward = 0; arch_backward <= 1; ++arch_backward) {
-        if (!channels_last && arch_backward) continue;
-        const std::string setting = dev_name + (channels_last ? ", channels-last" : ", contiguous") +
-                                    (arch_backward ? ", arch-only backward" : ", full backward");
-        run_row(mode == SupernetMode::Joint ? "darts-v1 (joint)" : "gdas", setting, device,
-                topology_step(mode, channels_last != 0, arch_backward != 0), kBatch, 5);
-      }
-    }
+    run_row(mode == SupernetMode::Joint ? "darts-v1 (joint)" : "gdas", dev_name + ", channels-last", device,
+            topology_step(mode, true), kBatch, 5);
   }
   int threads = 0;
   if (cpu_timing && cuda) {

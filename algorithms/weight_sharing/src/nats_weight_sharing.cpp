@@ -80,17 +80,16 @@ std::vector<std::vector<double>> SupernetSearcher::arch_probabilities() const {
 
 void SupernetSearcher::weight_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
   const Activity activity(*this, "the weight step");
-  supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, images, labels, stats);
+  const supernet::StepResult step = supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, images, labels);
+  stats.train_loss = step.loss;
+  stats.train_accuracy = step.accuracy;
 }
 
 void SupernetSearcher::arch_step(const torch::Tensor& images, const torch::Tensor& labels, StepStats& stats) {
   const Activity activity(*this, "the architecture step");
-  net_->train();
-  const torch::Tensor logits = net_->forward(images);
-  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-  supernet_arch_update(loss, net_->alpha(), *a_optimizer_);
-  stats.arch_loss = loss.item<double>();
-  stats.arch_accuracy = top1_accuracy(logits, labels);
+  const supernet::StepResult step = supernet_arch_step(net_, *a_optimizer_, images, labels);
+  stats.arch_loss = step.loss;
+  stats.arch_accuracy = step.accuracy;
 }
 
 double SupernetSearcher::evaluate_arch(const bench::TssArch& arch, const supernet::EvalBatchStream& valid,

@@ -1,8 +1,9 @@
-// The weight-sharing searchers' registration; libnas_weight_sharing is loaded through the plugin
+// The weight-sharing searchers' and the trainer's registration; libnas_weight_sharing is loaded through the plugin
 // entry point, so `nas` loads LibTorch only when one of these is asked for.
 #include "nas/algorithms/nats_weight_sharing.h"
 #include "nas/algorithms/plugin.h"
 #include "nas/algorithms/size_weight_sharing.h"
+#include "nas/algorithms/trainer_adapter.h"
 
 namespace nas::algorithms {
 
@@ -20,6 +21,12 @@ void register_weight_sharing_searchers(SearcherRegistry& registry) {
   registry.add(make_searcher_entry<Tunas>("tunas", "TuNAS: sampled channel masks, REINFORCE with an EMA baseline (Bender et al. 2020)", sss));
 }
 
+/// The library's registration: the nine searchers and `nas train`'s trainer.
+void register_weight_sharing_library(SearcherRegistry& registry) {
+  register_weight_sharing_searchers(registry);
+  register_architecture_trainer(registry);
+}
+
 }  // namespace nas::algorithms
 
-NAS_PLUGIN(nas::algorithms::register_weight_sharing_searchers)
+NAS_PLUGIN(nas::algorithms::register_weight_sharing_library)

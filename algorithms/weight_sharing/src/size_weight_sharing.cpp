@@ -54,7 +54,10 @@ StepStats ChannelSearcher::train_step(const supernet::SearchBatch& batch, torch:
   StepStats stats;
   {
     const Activity activity(*this, "the weight step");
-    supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels, stats);
+    const supernet::StepResult step =
+        supernet_weight_step(net_, *w_optimizer_, settings().w_grad_clip, batch.train_images, batch.train_labels);
+    stats.train_loss = step.loss;
+    stats.train_accuracy = step.accuracy;
   }
   const Activity activity(*this, "the architecture step");
   if (controller_enabled_) {

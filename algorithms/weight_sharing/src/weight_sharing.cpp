@@ -6,27 +6,15 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
-#include <optional>
 #include <stdexcept>
 
-#include "nas/algorithms/checkpoint.h"
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/file_io.h"
+#include "nas/supernet/checkpoint.h"
 #include "nas/supernet/device.h"
 
 namespace nas::algorithms {
 namespace {
-
-supernet::DataName data_of(bench::Dataset dataset) {
-  switch (dataset) {
-    case bench::Dataset::Cifar10:
-    case bench::Dataset::Cifar10Valid: return supernet::DataName::Cifar10;
-    case bench::Dataset::Cifar100: return supernet::DataName::Cifar100;
-    case bench::Dataset::ImageNet16_120: return supernet::DataName::ImageNet16_120;
-  }
-  return supernet::DataName::Cifar10;
-}
 
 // Seeds of the per-epoch random streams: a function of (run seed, epoch, purpose) only, so a resumed
 // search draws exactly what an uninterrupted one would.
@@ -39,8 +27,6 @@ std::uint64_t stream_seed(std::uint64_t run_seed, int epoch, std::uint64_t purpo
 }
 
 constexpr std::uint64_t kDataStream = 1, kMethodStream = 2, kDeriveStream = 3;
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 /// Refuses batches larger than the splits they are drawn from, before any training.
 void require_batches_fit(const WeightSharingSettings& s, const supernet::SearchData& data) {
@@ -58,19 +44,6 @@ void require_batches_fit(const WeightSharingSettings& s, const supernet::SearchD
 
 }  // namespace
 
-double top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels) {
-  const auto correct = logits.argmax(1).eq(labels).sum().item<std::int64_t>();
-  return 100.0 * static_cast<double>(correct) / static_cast<double>(labels.size(0));
-}
-
-double cosine_learning_rate(int epoch, int epochs, double lr, double lr_min) {
-  return lr_min + (lr - lr_min) * (1 + std::cos(M_PI * epoch / epochs)) / 2;
-}
-
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
-}
-
 std::unique_ptr<torch::optim::SGD> make_weight_optimizer(const std::vector<torch::Tensor>& weights,
                                                          const WeightSharingSettings& s) {
   return std::make_unique<torch::optim::SGD>(
@@ -84,105 +57,14 @@ std::unique_ptr<torch::optim::Adam> make_arch_optimizer(const std::vector<torch:
       torch::optim::AdamOptions(s.a_lr).betas({s.a_beta1, s.a_beta2}).weight_decay(s.a_weight_decay).eps(s.a_eps));
 }
 
-void supernet_arch_update(const torch::Tensor& loss, const torch::Tensor& alpha, torch::optim::Adam& optimizer) {
-  const torch::Tensor grad = torch::autograd::grad({loss}, {alpha})[0];
-  optimizer.zero_grad();
-  torch::Tensor parameter = alpha;
-  parameter.mutable_grad() = grad;
-  optimizer.step();
-}
-
 double valid_top1(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
                   const supernet::EvalBatchStream& valid, std::int64_t first, std::int64_t count) {
-  torch::NoGradGuard no_grad;
-  if (count <= 0) count = valid.num_batches();
-  std::int64_t correct = 0, total = 0;
-  for (std::int64_t k = first; k < first + count; ++k) {
-    const auto [images, labels] = valid.batch(k);
-    correct += forward(images).argmax(1).eq(labels).sum().item<std::int64_t>();
-    total += labels.size(0);
-  }
-  return total > 0 ? 100.0 * static_cast<double>(correct) / static_cast<double>(total) : 0.0;
-}
-
-void save_supernet_state(torch::serialize::OutputArchive& archive, const torch::nn::Module& network,
-                         const std::vector<torch::Tensor>& weights, const torch::optim::SGD& w_optimizer,
-                         const torch::optim::Adam& a_optimizer) {
-  torch::serialize::OutputArchive net, w, a;
-  network.save(net);
-  torch::Tensor has_grad = torch::zeros({static_cast<std::int64_t>(weights.size())}, torch::kBool);
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    has_grad[static_cast<std::int64_t>(i)] = weights[i].grad().defined();
-    const auto it = w_optimizer.state().find(c10::guts::to_string(weights[i].unsafeGetTensorImpl()));
-    if (it == w_optimizer.state().end()) continue;
-    w.write("momentum_" + std::to_string(i), static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
-  }
-  w.write("has_grad", has_grad);
-  a_optimizer.save(a);
-  archive.write("network", net);
-  archive.write("w_optimizer", w);
-  archive.write("a_optimizer", a);
-}
-
-void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Module& network,
-                         const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
-                         torch::optim::Adam& a_optimizer) {
-  torch::serialize::InputArchive net, w, a;
-  archive.read("network", net);
-  archive.read("w_optimizer", w);
-  archive.read("a_optimizer", a);
-  std::vector<std::pair<torch::Tensor, torch::MemoryFormat>> layouts;
-  for (const auto& p : network.parameters()) layouts.emplace_back(p, p.suggest_memory_format());
-  for (const auto& b : network.buffers()) layouts.emplace_back(b, b.suggest_memory_format());
-  network.load(net);
-  for (auto& [tensor, format] : layouts) {
-    torch::NoGradGuard no_grad;
-    if (tensor.suggest_memory_format() != format) tensor.set_data(tensor.contiguous(format));
-  }
-  torch::Tensor has_grad;
-  w.read("has_grad", has_grad);
-  if (has_grad.numel() != static_cast<std::int64_t>(weights.size())) throw Error("checkpoint does not match the network");
-  w_optimizer.state().clear();
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    torch::Tensor weight = weights[i];
-    if (has_grad[static_cast<std::int64_t>(i)].item<bool>()) {
-      weight.mutable_grad() = torch::zeros_like(weight);
-    } else {
-      weight.mutable_grad() = torch::Tensor();
-    }
-    torch::Tensor buffer;
-    if (!w.try_read("momentum_" + std::to_string(i), buffer)) continue;
-    auto state = std::make_unique<torch::optim::SGDParamState>();
-    state->momentum_buffer(buffer.to(weight.device()).contiguous(weight.suggest_memory_format()));
-    w_optimizer.state()[c10::guts::to_string(weight.unsafeGetTensorImpl())] = std::move(state);
-  }
-  a_optimizer.load(a);
-}
-
-WeightSharingSearcher::Activity::Activity(const WeightSharingSearcher& searcher, std::string what)
-    : searcher_(searcher), previous_(std::move(searcher.activity_)), exceptions_(std::uncaught_exceptions()) {
-  searcher_.activity_ = std::move(what);
-}
-
-WeightSharingSearcher::Activity::~Activity() {
-  // Unwinding from an error: keep this activity's name for the message search() builds.
-  if (std::uncaught_exceptions() == exceptions_) searcher_.activity_ = std::move(previous_);
-}
-
-std::string WeightSharingSearcher::activity_text() const {
-  const std::string what = activity_.empty() ? "the search" : activity_;
-  return epoch_ >= 0 ? what + " (epoch " + std::to_string(epoch_) + ")" : what;
+  return supernet::evaluate(forward, valid, first, count).accuracy;
 }
 
 SearchResult WeightSharingSearcher::search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks) {
-  activity_.clear();
-  epoch_ = -1;
-  try {
-    return run_search(task, rng, callbacks);
-  } catch (const c10::Error& e) {
-    // LibTorch's message has a C++ stack trace after its first line: the user needs only that line.
-    throw Error("LibTorch error during " + activity_text() + ": " + first_line(e.what_without_backtrace()));
-  }
+  activity_.reset("the search");
+  return activity_.run([&] { return run_search(task, rng, callbacks); });
 }
 
 SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks) {
@@ -201,22 +83,15 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
   ctx.device = supernet::select_device(env.device);
 
   // Everything about the checkpoint that can fail is checked before the data is loaded.
-  const Checkpointing& checkpoint = task.checkpoint;
-  const bool checkpointing = checkpoint.enabled();
-  std::optional<torch::serialize::InputArchive> resume;
-  if (checkpointing) {
-    if (checkpoint.identity.empty()) throw std::invalid_argument("a checkpointed search needs Checkpointing::identity");
-    require_writable_location(checkpoint.path, "checkpoint");
-    if (std::filesystem::exists(checkpoint.path)) {
-      const Activity reading(*this, "reading the checkpoint");
-      resume = read_checkpoint(checkpoint.path, checkpoint.identity, ctx.device);
-    }
-  }
+  supernet::EpochCheckpoint checkpoint = [&] {
+    const Activity reading(*this, "reading the checkpoint");
+    return supernet::EpochCheckpoint(task.checkpoint.path, task.checkpoint.identity, ctx.device);
+  }();
 
   supernet::set_cpu_threads(env.threads);
   const supernet::SearchData data = [&] {
     const Activity loading(*this, "loading the search data");
-    return supernet::load_search_data(data_of(task.dataset), env.data_root);
+    return supernet::load_search_data(supernet::data_of(task.dataset), env.data_root);
   }();
   require_batches_fit(settings_, data);
   ctx.data = &data;
@@ -231,24 +106,16 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
   SearchResult result;
   result.device = supernet::describe_device(ctx.device);
   int first_epoch = 0;
-  if (resume) {
+  if (checkpoint.resuming()) {
     const Activity restoring(*this, "restoring the checkpoint's state");
-    try {
-      torch::Tensor epoch;
-      resume->read("epoch", epoch);
-      first_epoch = static_cast<int>(epoch.item<std::int64_t>());
-      load(*resume);
-    } catch (const c10::Error& e) {
-      throw Error("cannot resume from checkpoint " + checkpoint.path + ": its state does not fit this search (" +
-                  first_line(e.what_without_backtrace()) + ")");
-    }
+    first_epoch = checkpoint.resume([this](torch::serialize::InputArchive& archive) { load(archive); });
     result.notes.push_back("resumed from the checkpoint at the end of epoch " + std::to_string(first_epoch));
   }
 
   const supernet::EvalBatchStream valid(data.arch_pool(), data.valid, data.normalization, settings_.valid_batch_size,
                                         ctx.device);
   for (int epoch = first_epoch; epoch < settings_.epochs; ++epoch) {
-    epoch_ = epoch;
+    activity_.set_epoch(epoch);
     const auto epoch_started = std::chrono::steady_clock::now();
     torch::Generator generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kMethodStream));
     begin_epoch(epoch, settings_.epochs, generator);
@@ -294,12 +161,9 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
     record.tau = tau();
     record.arch_probabilities = arch_probabilities();
 
-    if (checkpointing) {
+    {
       const Activity writing(*this, "writing the checkpoint");
-      torch::serialize::OutputArchive archive;
-      archive.write("epoch", torch::tensor(static_cast<std::int64_t>(epoch + 1)));
-      save(archive);
-      write_checkpoint(checkpoint.path, checkpoint.identity, archive);  // atomic: a kill never leaves half a checkpoint
+      checkpoint.commit(epoch, [this](torch::serialize::OutputArchive& archive) { save(archive); });
     }
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
     result.epochs.push_back(record);
@@ -307,7 +171,7 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
     if (callbacks.stop_requested()) break;
   }
 
-  epoch_ = -1;
+  activity_.set_epoch(-1);
   torch::Generator final_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, settings_.epochs, kDeriveStream));
   {
     const Activity deriving(*this, "the final derivation");

@@ -1,6 +1,9 @@
 // The facts the two NATS-Bench spaces share (see nats.h).
 #include "spaces/nats.h"
 
+#include "nas/benchmark_api/importers.h"
+#include "nas/benchmark_api/trial_record.h"
+
 namespace nas::bench {
 
 std::optional<MetricSource> NatsSpaceDefinition::resolve_split(Dataset dataset, Split split) const {
@@ -42,6 +45,25 @@ double NatsSpaceDefinition::nats_budget_seconds(Dataset dataset, double imagenet
     case Dataset::ImageNet16_120: return imagenet_seconds;
   }
   return 20000;
+}
+
+void NatsSpaceDefinition::add_trial(const TrialRecord& record, StoreWriter& writer) const {
+  require_trial_of(*this, record);
+  NatsTrial trial;
+  trial.index = record.index;
+  trial.dataset = record.dataset;
+  trial.hp = record.hp;
+  trial.seed = record.seed;
+  trial.params_m = record.params_m;
+  trial.flops_m = record.flops_m;
+  trial.latency_s = record.latency_s;
+  for (const auto& [set, series] : record.sets) {
+    NatsTrial::Series& out = trial.sets[set];
+    out.loss = series.loss;
+    out.accuracy = series.accuracy;
+    out.time = series.time;
+  }
+  bench::add_trial(trial, writer);
 }
 
 }  // namespace nas::bench

@@ -22,6 +22,9 @@ class NatsSpaceDefinition : public SpaceDefinition {
   int search_hp() const override { return 12; }
   std::string describe_trial(std::int32_t seed) const override;
   std::string how_to_import() const override;
+  /// As the official import (add_trial of importers.h): full curves per (key, set, quantity, hp,
+  /// seed); params, FLOPs and latency per trial.
+  void add_trial(const TrialRecord& record, StoreWriter& writer) const override;
 
  protected:
   /// The official directory of the space's full data ("NATS-tss-v1_0-3ffb9-simple").

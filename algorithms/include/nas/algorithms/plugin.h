@@ -12,7 +12,8 @@
 // `nas` refuses a library that lacks the entry points or was built for another plugin interface
 // version. The interface version changes whenever Searcher, the tasks (QueryTask, TrainingTask), the
 // callbacks, the registry or the SearchSpace a searcher works on change (6: SearchSpace::try_from_decisions,
-// a virtual sample; 7: SearchCallbacks::on_batch, QuerySearcher::Proposal::hp, Evaluation::hp).
+// a virtual sample; 7: SearchCallbacks::on_batch, QuerySearcher::Proposal::hp, Evaluation::hp;
+// 8: SearcherRegistry::set_architecture_trainer).
 #pragma once
 
 #include <string>
@@ -20,7 +21,7 @@
 
 #include "nas/algorithms/registry.h"
 
-#define NAS_PLUGIN_ABI_VERSION 7
+#define NAS_PLUGIN_ABI_VERSION 8
 
 #define NAS_PLUGIN(register_function)                                                              \
   extern "C" __attribute__((visibility("default"))) int nas_plugin_abi_version() {                 \

@@ -22,6 +22,9 @@
 
 namespace nas::algorithms {
 
+class ArchitectureTrainer;
+
+
 struct SearcherEntry {
   std::string name;
   std::string description;
@@ -116,8 +119,16 @@ class SearcherRegistry {
   /// All entries, sorted by name.
   std::vector<const SearcherEntry*> entries() const;
 
+  /// The trainer of `nas train` (architecture_trainer.h), installed by the LibTorch library's
+  /// registration; architecture_trainer() is a nas::Error when none is installed.
+  void set_architecture_trainer(std::shared_ptr<const ArchitectureTrainer> trainer) { trainer_ = std::move(trainer); }
+  const ArchitectureTrainer& architecture_trainer() const;
+  bool has_architecture_trainer() const { return trainer_ != nullptr; }
+  std::shared_ptr<const ArchitectureTrainer> shared_architecture_trainer() const { return trainer_; }
+
  private:
   std::map<std::string, SearcherEntry> entries_;
+  std::shared_ptr<const ArchitectureTrainer> trainer_;
 };
 
 /// Registers random, rea, reinforce and bohb.

@@ -27,6 +27,8 @@ enum class Space : std::uint8_t { Topology = 0, Size = 1, Macro = 2, Nb101 = 3 }
 
 using ArchId = std::uint32_t;
 class SearchSpace;
+class StoreWriter;
+struct TrialRecord;
 
 /// Exact cost of one network.
 struct NetworkCost {
@@ -127,6 +129,16 @@ class SpaceDefinition {
   /// The official data a full store is imported from, and the command that does it, for messages
   /// ("import the official NATS-tss-v1_0-3ffb9-simple directory with `nas bench import nats`").
   virtual std::string how_to_import() const = 0;
+
+  // ---- trials trained here (nas train) --------------------------------------------------------
+  /// Adds a trial trained with the space's own protocol to a store as rows of the columns its
+  /// official import writes, so it is queried like the benchmark's own trials. Throws nas::Error
+  /// naming what does not fit (another space, a seed below min_trial_seed(), a missing set).
+  virtual void add_trial(const TrialRecord& record, StoreWriter& writer) const = 0;
+  /// The smallest trial seed a store of the space holds (NATS-Bench reserves 0 for a seed the
+  /// source did not record, NAS-Bench-101 numbers its repeats from 1; NAS-Bench-Macro's seeds are
+  /// 0, 1, 2).
+  virtual std::int32_t min_trial_seed() const { return 1; }
 
   // ---- words ----------------------------------------------------------------------------------
   /// What one decision and one choice are called in reports ("edge"/"op", "layer"/"width").

@@ -1,6 +1,13 @@
 // NAS-Bench-Macro as a space of the suite: its facts and its SearchSpace.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/macro/macro_space.h"
 #include "nas/benchmark_api/search_space.h"
+#include "nas/benchmark_api/store.h"
+#include "nas/benchmark_api/trial_record.h"
 #include "spaces/registered_spaces.h"
 
 namespace nas::bench {
@@ -78,6 +85,33 @@ class MacroDefinition final : public SpaceDefinition {
   int final_hp() const override { return kMacroRecordHp; }
   DefaultBudget default_budget(Dataset) const override { return {0, kMacroDefaultQueries}; }
   bool records_times() const override { return false; }
+  std::int32_t min_trial_seed() const override { return 0; }
+  /// As the official data: the best ori-test accuracy over the run's epochs (max over the 50, as
+  /// MAC:train/train.py's best_acc), under the record hp; params and FLOPs in millions.
+  void add_trial(const TrialRecord& record, StoreWriter& writer) const override {
+    require_trial_of(*this, record);
+    if (record.hp != kMacroTrainingEpochs) {
+      throw Error("trial of arch " + std::to_string(record.index) + " trained " + std::to_string(record.hp) +
+                  " epochs: a NAS-Bench-Macro record is the best epoch of a " + std::to_string(kMacroTrainingEpochs) +
+                  "-epoch training");
+    }
+    const auto test = record.sets.find(EvalSet::OriTest);
+    double best = std::numeric_limits<double>::quiet_NaN();
+    if (test != record.sets.end()) {
+      for (double accuracy : test->second.accuracy) {
+        if (!std::isnan(accuracy) && !(accuracy <= best)) best = accuracy;
+      }
+    }
+    if (std::isnan(best)) throw Error("trial of arch " + std::to_string(record.index) + " has no ori-test accuracy");
+    const auto hp = static_cast<std::uint16_t>(kMacroRecordHp);
+    const ColumnKey accuracy{Dataset::Cifar10, EvalSet::OriTest, Quantity::Accuracy, hp, record.seed};
+    const ColumnKey params{Dataset::Cifar10, EvalSet::Train, Quantity::Params, hp, kMeanSeed};
+    const ColumnKey flops{Dataset::Cifar10, EvalSet::Train, Quantity::Flops, hp, kMeanSeed};
+    for (const ColumnKey& key : {accuracy, params, flops}) writer.add_column(key, 1);
+    writer.set(accuracy, record.index, 0, best);
+    writer.set(params, record.index, 0, record.params_m);
+    writer.set(flops, record.index, 0, record.flops_m);
+  }
   std::string_view shipped_store() const override { return "nas-bench-macro-cifar10.nasbench"; }
   std::string how_to_import() const override {
     return "rebuild it from the official nas-bench-macro_cifar10.json with `nas bench import macro`";

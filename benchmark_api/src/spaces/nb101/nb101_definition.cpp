@@ -1,10 +1,16 @@
 // NAS-Bench-101 as a space of the suite: its facts and its SearchSpace (see nb101_space.h).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/nb101/nb101_cells.h"
 #include "nas/benchmark_api/nb101/nb101_cost.h"
 #include "nas/benchmark_api/nb101/nb101_format.h"
 #include "nas/benchmark_api/nb101/nb101_space.h"
 #include "nas/benchmark_api/search_space.h"
+#include "nas/benchmark_api/store.h"
+#include "nas/benchmark_api/trial_record.h"
 #include "spaces/registered_spaces.h"
 
 namespace nas::bench {
@@ -162,6 +168,48 @@ class Nb101Definition final : public SpaceDefinition {
     return "NAS-Bench-101: cells of up to 7 vertices and 9 edges, 3 ops, CIFAR-10";
   }
   std::uint32_t num_archs() const override { return kNb101NumCells; }
+  /// As the official records: the evaluations at the halfway and the last epoch (train accuracy =
+  /// the un-augmented evaluation on training images, validation, test) and the cumulative training
+  /// time there, under the trial id `seed`; trainable parameters in millions.
+  void add_trial(const TrialRecord& record, StoreWriter& writer) const override {
+    require_trial_of(*this, record);
+    const std::vector<int> schedules = fidelities();
+    if (std::find(schedules.begin(), schedules.end(), record.hp) == schedules.end()) {
+      throw Error("trial of cell " + std::to_string(record.index) + " trained " + std::to_string(record.hp) +
+                  " epochs: NAS-Bench-101's schedules are 4, 12, 36 and 108 epochs");
+    }
+    const std::string what = "trial of cell " + std::to_string(record.index);
+    const int slots[2] = {record.hp / 2 - 1, record.hp - 1};
+    const auto value_at = [&](const TrialSeries& series, int epoch, const char* name) {
+      const double v = series.accuracy[static_cast<std::size_t>(epoch)];
+      if (std::isnan(v)) throw Error(what + " has no " + name + " accuracy at epoch " + std::to_string(epoch + 1));
+      return v;
+    };
+    const auto put_accuracy = [&](EvalSet set, const TrialSeries& series, const char* name) {
+      const ColumnKey key = nb101_accuracy_column(set, record.hp, record.seed);
+      writer.add_column(key, 2, kNb101AccuracyFlags);
+      writer.set(key, record.index, kNb101HalfwaySlot, value_at(series, slots[0], name));
+      writer.set(key, record.index, kNb101FinalSlot, value_at(series, slots[1], name));
+    };
+    if (!record.train_evaluation) throw Error(what + " has no evaluation on training images (train-eval)");
+    put_accuracy(EvalSet::Train, *record.train_evaluation, "train-eval");
+    for (EvalSet set : {EvalSet::XValid, EvalSet::OriTest}) {
+      const auto it = record.sets.find(set);
+      if (it == record.sets.end()) throw Error(what + " has no " + std::string(eval_set_name(set)) + " evaluation");
+      put_accuracy(set, it->second, std::string(eval_set_name(set)).c_str());
+    }
+    const ColumnKey time = nb101_time_column(record.hp, record.seed);
+    writer.add_column(time, 2, kNb101TimeFlags);
+    const std::vector<double>& epoch_times = record.sets.at(EvalSet::Train).time;
+    double cumulative = 0;
+    for (int e = 0; e < record.hp; ++e) {
+      cumulative += epoch_times[static_cast<std::size_t>(e)];
+      if (e == slots[0]) writer.set(time, record.index, kNb101HalfwaySlot, cumulative);
+      if (e == slots[1]) writer.set(time, record.index, kNb101FinalSlot, cumulative);
+    }
+    writer.add_column(nb101_params_column(), 1);
+    writer.set(nb101_params_column(), record.index, 0, record.params_m);
+  }
   std::string format_arch(ArchId arch) const override { return format_nb101_text(cell_at(arch)); }
   ArchId parse_arch(std::string_view text) const override { return parse_nb101_arch(text); }
   std::string_view arch_syntax() const override {

@@ -24,9 +24,14 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "nas/benchmark_api/datasets.h"
+#include "nas/benchmark_api/space.h"
 
 namespace nas::supernet {
 
@@ -34,6 +39,8 @@ enum class DataName { Cifar10, Cifar100, ImageNet16_120, FashionMnist };
 /// "cifar10", "cifar100", "ImageNet16-120", "fashion-mnist"; parse throws nas::Error.
 std::string data_name(DataName name);
 DataName parse_data_name(const std::string& text);
+/// The images a benchmark dataset key trains on (cifar10-valid and cifar10: CIFAR-10).
+DataName data_of(bench::Dataset dataset);
 
 /// Decoded images: uint8 [N, C, H, W] contiguous, labels int64 [N] in [0, num_classes).
 struct LabeledImages {
@@ -108,6 +115,59 @@ class SearchBatchStream {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Training a final network: one epoch = `indices` of `pool` shuffled, in batches with the training
+/// augmentation (flip, padded random crop; as SearchBatchStream, deterministic for a seed, the next
+/// batch prepared on a background thread). drop_last: an incomplete last batch is left out
+/// (NAS-Bench-101's drop_remainder). One stream serves one epoch; `pool` must outlive it.
+class TrainBatchStream {
+ public:
+  TrainBatchStream(const LabeledImages& pool, std::vector<std::int64_t> indices, const Normalization& norm,
+                   int batch_size, bool drop_last, torch::Device device, std::uint64_t seed);
+  ~TrainBatchStream();
+  /// The next (images, labels) of the epoch, or nullopt at its end.
+  std::optional<std::pair<torch::Tensor, torch::Tensor>> next();
+  std::int64_t batches_per_epoch() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// What a benchmark trained a final network on for a dataset key, and the sets it evaluated:
+///   NATS-Bench (tss, sss; reference §4.2): cifar10-valid = the 25k "train" half of the CIFAR-10
+///     train records (cifar-split, CPython random.seed(1021)), x-valid = the other half, ori-test =
+///     the test set; cifar10 = all 50k, ori-test; cifar100 and ImageNet16-120 = the whole train set,
+///     x-valid and x-test = the halves of the test set (NATS's split file when in the data root,
+///     else the stand-in of load_search_data), ori-test = the whole test set;
+///   NAS-Bench-Macro: all 50k CIFAR-10 train images, ori-test = the test set;
+///   NAS-Bench-101: train = records 0..39,999 (data_batch_1..4), x-valid = records 40,000..49,999
+///     (data_batch_5), ori-test = the test set, and the "train accuracy" evaluation on records
+///     0..9,999 (data_batch_1) with the test transform.
+/// Record positions are as stored: the shared CIFAR-10 copy is not in the official order, so the
+/// halves and batches hold other (equally random) images than the benchmarks'.
+struct EvalSplit {
+  std::string name;                ///< "x-valid", "x-test", "ori-test", "train-eval"
+  std::optional<bench::EvalSet> set;  ///< the record's set (none for train-eval)
+  const LabeledImages* pool = nullptr;
+  std::vector<std::int64_t> indices;
+};
+struct TrainingData {
+  DataName name = DataName::Cifar10;
+  LabeledImages train_pool, test_pool;
+  std::vector<std::int64_t> train;  ///< into train_pool
+  std::vector<EvalSplit> eval;      ///< in the order the records list them; pools point into this object
+  Normalization normalization;
+  std::string split_source;
+  std::uint64_t checksum = 0;  ///< XXH3-64 over the pixels and labels of both pools
+  TrainingData() = default;
+  TrainingData(const TrainingData&) = delete;  // eval pools point into the object
+  TrainingData& operator=(const TrainingData&) = delete;
+};
+/// Reads the images under `root` (the readers above, errors naming the file) and builds the splits.
+/// `normalization` replaces the data set's default (NAS-Bench-Macro and NAS-Bench-101 use their own).
+std::unique_ptr<TrainingData> load_training_data(bench::Space space, bench::Dataset dataset, const std::string& root,
+                                                 const std::optional<Normalization>& normalization = std::nullopt);
 
 /// ToTensor + Normalize: uint8 [B, C, H, W] -> float (x / 255 - mean) / std, contiguous.
 torch::Tensor normalize_images(const torch::Tensor& images, const Normalization& norm);

@@ -35,9 +35,8 @@
 // of one kind leaving a node run as one convolution over their concatenated weights, with the edge
 // weights folded into the BN's scale (fused_relu_conv_bn); each node's weighted sum is one autograd
 // node with a cheap backward. Parameters stay per op, so optimizers, the gradients of unchosen ops
-// and checkpoints behave as with the plain per-op evaluation. For the architecture step,
-// backward_arch() skips the weight gradients that loss.backward() would compute and the step
-// discards. On the CPU, channels-last tensors are faster, so forward converts CPU inputs to that
+// and checkpoints behave as with the plain per-op evaluation. (The architecture step takes alpha's
+// gradient alone, training.h's arch_gradient.) On the CPU, channels-last tensors are faster, so forward converts CPU inputs to that
 // layout (option channels_last_on_cpu); tests/bench/bench_supernet.cpp measures both layouts.
 #pragma once
 
@@ -153,12 +152,6 @@ class TopologySupernetImpl : public torch::nn::Module {
   std::vector<torch::Tensor> arch_parameters() const { return {alpha_}; }
   /// Every parameter except alpha, for the weight optimizer.
   std::vector<torch::Tensor> weight_parameters() const;
-
-  /// The backward of an architecture step: adds d loss / d alpha to alpha's gradient and computes
-  /// no weight gradient. loss.backward() gives alpha the same gradient but also fills every weight
-  /// gradient, which an architecture step discards (the weight step zeroes them first); skipping
-  /// them saves the convolutions' weight-gradient work. Frees the graph like backward().
-  void backward_arch(const torch::Tensor& loss);
 
   /// Argmax of alpha per edge over all 5 ops including `none` (the first index wins ties).
   bench::TssArch derive_arch() const;

@@ -25,6 +25,7 @@
 #include "nas/algorithms/registry.h"
 #include "nas/algorithms/searcher.h"
 #include "nas/supernet/data.h"
+#include "nas/supernet/training.h"
 
 namespace nas::algorithms {
 
@@ -120,13 +121,15 @@ struct StepStats {
   double arch_loss = 0, arch_accuracy = 0;
 };
 
-/// Top-1 accuracy in percent of logits against labels.
-double top1_accuracy(const torch::Tensor& logits, const torch::Tensor& labels);
-
-/// Cosine schedule stepped per epoch: lr_min + (lr - lr_min) * (1 + cos(pi * epoch / epochs)) / 2.
-double cosine_learning_rate(int epoch, int epochs, double lr, double lr_min);
-/// Sets the learning rate of every parameter group of an optimizer.
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+// The steps, schedules, evaluation and state saving are supernet/'s training layer (training.h).
+using supernet::cosine_learning_rate;
+using supernet::load_supernet_state;
+using supernet::save_supernet_state;
+using supernet::set_learning_rate;
+using supernet::supernet_arch_step;
+using supernet::supernet_arch_update;
+using supernet::supernet_weight_step;
+using supernet::top1_accuracy;
 
 /// NATS-Bench's optimizers of a supernet search: SGD on the weights (momentum, Nesterov, weight
 /// decay) and Adam on the architecture parameters.
@@ -135,48 +138,10 @@ std::unique_ptr<torch::optim::SGD> make_weight_optimizer(const std::vector<torch
 std::unique_ptr<torch::optim::Adam> make_arch_optimizer(const std::vector<torch::Tensor>& arch_parameters,
                                                         const WeightSharingSettings& settings);
 
-/// One weight step of a supernet (TopologySupernet or SizeSupernet) in its current mode: train mode,
-/// forward, cross-entropy, backward, gradient-norm clip when grad_clip > 0, SGD step. Alpha takes no
-/// part in a weight step, so it is kept out of the graph (no gradient work for it).
-template <typename Supernet>
-void supernet_weight_step(Supernet& net, torch::optim::SGD& optimizer, double grad_clip, const torch::Tensor& images,
-                          const torch::Tensor& labels, StepStats& stats) {
-  net->train();
-  net->alpha().set_requires_grad(false);
-  optimizer.zero_grad();
-  const torch::Tensor logits = net->forward(images);
-  const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-  loss.backward();
-  if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(net->weight_parameters(), grad_clip);
-  optimizer.step();
-  net->alpha().set_requires_grad(true);
-  stats.train_loss = loss.item<double>();
-  stats.train_accuracy = top1_accuracy(logits, labels);
-}
-
-/// Adam step on `alpha` from the gradient of `loss` for alpha alone: autograd::grad skips the
-/// weight-gradient kernels that loss.backward() would run and the step would discard.
-void supernet_arch_update(const torch::Tensor& loss, const torch::Tensor& alpha, torch::optim::Adam& optimizer);
-
 /// Top-1 (percent) of `forward` on valid batches [first, first + count) (count 0: every batch), without
 /// gradient; the caller sets the network's mode and eval/train state.
 double valid_top1(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
                   const supernet::EvalBatchStream& valid, std::int64_t first, std::int64_t count);
-
-/// Checkpointing of a supernet's training state: the network (parameters and buffers), the weight
-/// SGD and the architecture Adam. The SGD's momentum buffers are saved by parameter position
-/// (LibTorch's own optimizer serialization mis-assigns state when some parameters have none yet,
-/// which happens whenever a method leaves ops unsampled), together with which weights already carry
-/// a gradient tensor: zero_grad() keeps it (as zeros) once a weight has been used, and SGD keeps
-/// applying momentum and weight decay to such weights even in steps that do not use them (PyTorch
-/// 1.x semantics, as in the reference). Loading also restores each tensor's memory layout, or
-/// convolutions take another (numerically different) path after a resume.
-void save_supernet_state(torch::serialize::OutputArchive& archive, const torch::nn::Module& network,
-                         const std::vector<torch::Tensor>& weights, const torch::optim::SGD& w_optimizer,
-                         const torch::optim::Adam& a_optimizer);
-void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Module& network,
-                         const std::vector<torch::Tensor>& weights, torch::optim::SGD& w_optimizer,
-                         torch::optim::Adam& a_optimizer);
 
 /// The base of the nine searchers. search() is the epoch loop above; it also
 ///   - checks, before it loads any data, that a checkpoint can be written where asked (folder
@@ -229,25 +194,17 @@ class WeightSharingSearcher : public TrainingSearcher {
   /// It keeps its name when an exception leaves its scope, so the error names where it was thrown.
   class Activity {
    public:
-    Activity(const WeightSharingSearcher& searcher, std::string what);
-    ~Activity();
-    Activity(const Activity&) = delete;
-    Activity& operator=(const Activity&) = delete;
+    Activity(const WeightSharingSearcher& searcher, std::string what) : scope_(searcher.activity_, std::move(what)) {}
 
    private:
-    const WeightSharingSearcher& searcher_;
-    std::string previous_;
-    int exceptions_;
+    supernet::ActivityLog::Scope scope_;
   };
 
  private:
   SearchResult run_search(const TrainingTask& task, Rng& rng, SearchCallbacks& callbacks);
-  /// "the weight step (epoch 3)": the current activity and where in the search it is.
-  std::string activity_text() const;
 
   WeightSharingSettings settings_;
-  mutable std::string activity_;
-  int epoch_ = -1;  ///< the epoch being trained (-1: before the first, or the final derive)
+  mutable supernet::ActivityLog activity_;
 };
 
 /// Registers darts-v1, darts-v2, gdas, setn, enas, random-ws (RSPS) on the topology space and tas,

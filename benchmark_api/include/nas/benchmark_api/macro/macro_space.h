@@ -46,6 +46,9 @@ inline constexpr int kMacroStemChannels = 32;
 inline constexpr int kMacroHeadChannels = 1280;
 inline constexpr int kMacroImageSize = 32;
 inline constexpr int kMacroNumClassesOut = 10;  // CIFAR-10
+/// Epochs of each of the benchmark's training runs (MAC:train/train.py); a record is the best
+/// test accuracy over them.
+inline constexpr int kMacroTrainingEpochs = 50;
 /// The first layer of each stage ([0, 1], [2, 3, 4], [5, 6, 7]).
 inline constexpr std::array<int, 3> kMacroStageStarts{0, 2, 5};
 

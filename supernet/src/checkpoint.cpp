@@ -1,14 +1,13 @@
 // Checkpoint files: atomic writes, run identities (see checkpoint.h).
-#include "nas/algorithms/checkpoint.h"
+#include "nas/supernet/checkpoint.h"
 
-#include <yaml-cpp/yaml.h>
-
+#include <filesystem>
 #include <map>
 
 #include "nas/benchmark_api/error.h"
 #include "nas/benchmark_api/file_io.h"
 
-namespace nas::algorithms {
+namespace nas::supernet {
 namespace {
 
 constexpr const char* kIdentityKey = "run_identity";
@@ -18,35 +17,54 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 /// The value as one line for a message ("(absent)" when missing).
 std::string shown(const std::string* value) { return value == nullptr ? "(absent)" : first_line(*value); }
 
-/// The first key of two YAML config maps whose values differ, as "config key K: A in the
-/// checkpoint, B in this run", or "" if the texts do not parse as maps (the caller then says only
-/// that the configs differ).
+/// The top-level entries of a YAML map in block style ("key: value" lines at column 0, each with
+/// the indented lines below it), in order, or nullopt when the text is not such a map (flow style,
+/// a list, a scalar). Values are compared as written: nas emits both sides the same way.
+std::optional<std::vector<std::pair<std::string, std::string>>> top_level_entries(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == ' ' || line[0] == '-') {
+      if (entries.empty()) return std::nullopt;
+      entries.back().second += "\n" + line;
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0 || line[0] == '[' || line[0] == '{') return std::nullopt;
+    std::string value = line.substr(colon + 1);
+    if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+    entries.emplace_back(line.substr(0, colon), value);
+  }
+  if (entries.empty()) return std::nullopt;
+  return entries;
+}
+
+/// The first key of two config maps whose values differ, as "config key K: A in the checkpoint,
+/// B in this run", or "" if the texts are not block maps (the caller then says only that the
+/// configs differ).
 std::string config_key_difference(const std::string& checkpoint_text, const std::string& run_text) {
-  YAML::Node checkpoint, run;
-  try {
-    checkpoint = YAML::Load(checkpoint_text);
-    run = YAML::Load(run_text);
-  } catch (const YAML::Exception&) {
-    return "";
-  }
-  if (!checkpoint.IsMap() || !run.IsMap()) return "";
-  auto text_of = [](const YAML::Node& node) {
-    YAML::Emitter out;
-    out << YAML::Flow << node;
-    return std::string(out.c_str());
+  const auto checkpoint = top_level_entries(checkpoint_text), run = top_level_entries(run_text);
+  if (!checkpoint || !run) return "";
+  auto find = [](const std::vector<std::pair<std::string, std::string>>& entries, const std::string& key) -> const std::string* {
+    for (const auto& [k, v] : entries) {
+      if (k == key) return &v;
+    }
+    return nullptr;
   };
-  auto difference = [](const std::string& key, const std::string& there, const std::string& here) {
-    return "config key " + key + ": " + there + " in the checkpoint, " + here + " in this run";
+  auto difference = [](const std::string& key, const std::string* there, const std::string* here) {
+    return "config key " + key + ": " + shown(there) + " in the checkpoint, " + shown(here) + " in this run";
   };
-  for (const auto& item : run) {
-    const std::string key = item.first.as<std::string>();
-    const YAML::Node there = checkpoint[key];
-    if (!there) return difference(key, "(absent)", text_of(item.second));
-    if (text_of(there) != text_of(item.second)) return difference(key, text_of(there), text_of(item.second));
+  for (const auto& [key, value] : *run) {
+    const std::string* there = find(*checkpoint, key);
+    if (there == nullptr || *there != value) return difference(key, there, &value);
   }
-  for (const auto& item : checkpoint) {
-    const std::string key = item.first.as<std::string>();
-    if (!run[key]) return difference(key, text_of(item.second), "(absent)");
+  for (const auto& [key, value] : *checkpoint) {
+    if (find(*run, key) == nullptr) return difference(key, &value, nullptr);
   }
   return "";
 }
@@ -59,7 +77,7 @@ std::string identity_difference(const RunIdentity& checkpoint, const RunIdentity
   auto differs = [](const std::string& field, const std::string* there, const std::string* here) -> std::string {
     if (field == "config" && there != nullptr && here != nullptr) {
       const std::string key = config_key_difference(*there, *here);
-      return key.empty() ? "the searcher configs differ" : key;
+      return key.empty() ? "the configs differ" : key;
     }
     return field + ": " + shown(there) + " in the checkpoint, " + shown(here) + " in this run";
   };
@@ -127,4 +145,35 @@ torch::serialize::InputArchive read_checkpoint(const std::string& path, const Ru
   return archive;
 }
 
-}  // namespace nas::algorithms
+EpochCheckpoint::EpochCheckpoint(std::string path, RunIdentity identity, torch::Device device)
+    : path_(std::move(path)), identity_(std::move(identity)) {
+  if (!enabled()) return;
+  if (identity_.empty()) throw std::invalid_argument("a checkpointed run needs a run identity");
+  require_writable_location(path_, "checkpoint");
+  if (std::filesystem::exists(path_)) existing_ = read_checkpoint(path_, identity_, device);
+}
+
+int EpochCheckpoint::resume(const std::function<void(torch::serialize::InputArchive&)>& load) {
+  if (!existing_) return 0;
+  try {
+    torch::Tensor epoch;
+    existing_->read("epoch", epoch);
+    load(*existing_);
+    const int next = static_cast<int>(epoch.item<std::int64_t>());
+    existing_.reset();  // its tensors now live in the caller's state
+    return next;
+  } catch (const c10::Error& e) {
+    throw Error("cannot resume from checkpoint " + path_ + ": its state does not fit this run (" +
+                first_line(e.what_without_backtrace()) + ")");
+  }
+}
+
+void EpochCheckpoint::commit(int epoch, const std::function<void(torch::serialize::OutputArchive&)>& save) const {
+  if (!enabled()) return;
+  torch::serialize::OutputArchive archive;
+  archive.write("epoch", torch::tensor(static_cast<std::int64_t>(epoch + 1)));
+  save(archive);
+  write_checkpoint(path_, identity_, archive);
+}
+
+}  // namespace nas::supernet
