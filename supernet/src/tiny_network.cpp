@@ -25,11 +25,24 @@ torch::Tensor InferCellImpl::forward(const torch::Tensor& x) {
   std::array<torch::Tensor, bench::kTssNumEdges> outputs;
   std::array<torch::Tensor, bench::kTssNumNodes> nodes;
   nodes[0] = x;
+  // A `none` edge adds exact zeros (x.mul(0) in the reference): it is left out of the sums, unless
+  // every edge into a node is `none`, which keeps the node's zeros (and shape). Adding +0.0 never
+  // changes a finite float, so this is the reference's arithmetic without the zero tensors, their
+  // additions and their backward.
+  constexpr std::uint8_t kNone = 0;
+  auto into_node_is_all_none = [this](int node) {
+    for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
+      if (bench::kTssEdgeTo[edge] == node && arch_.ops[edge] != kNone) return false;
+    }
+    return true;
+  };
   for (int node = 0; node < bench::kTssNumNodes; ++node) {
     if (node > 0) {
+      const bool all_none = into_node_is_all_none(node);
       torch::Tensor sum;
       for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
-        if (bench::kTssEdgeTo[edge] == node) sum = sum.defined() ? sum + outputs[edge] : outputs[edge];
+        if (bench::kTssEdgeTo[edge] != node || (arch_.ops[edge] == kNone && !all_none)) continue;
+        sum = sum.defined() ? sum + outputs[edge] : outputs[edge];
       }
       nodes[node] = sum;
     }
@@ -37,6 +50,7 @@ torch::Tensor InferCellImpl::forward(const torch::Tensor& x) {
     std::vector<ReLUConvBNImpl*> convs;
     for (int edge = 0; edge < bench::kTssNumEdges; ++edge) {
       if (bench::kTssEdgeFrom[edge] != node) continue;
+      if (arch_.ops[edge] == kNone && !into_node_is_all_none(bench::kTssEdgeTo[edge])) continue;
       if (auto* conv = dynamic_cast<ReLUConvBNImpl*>(edges_[edge].get())) {
         conv_edges.push_back(edge);
         convs.push_back(conv);

@@ -31,24 +31,28 @@ constexpr std::uint32_t kResNetCell = 11472;
 struct Trainer {
   TinyNetwork net{nas::bench::tss_arch_at(kResNetCell), 10};
   std::unique_ptr<torch::optim::SGD> sgd;
+  bool channels_last;
 
-  Trainer() {
+  explicit Trainer(bool channels_last_ = true) : channels_last(channels_last_) {
     torch::Generator generator = make_cpu_generator(0);
     reinitialize_parameters(*net, generator);
-    to_channels_last(*net);
+    if (channels_last) to_channels_last(*net);
     sgd = std::make_unique<torch::optim::SGD>(net->parameters(),
                                               torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
   }
   void step(const torch::Tensor& images, const torch::Tensor& labels) {
     supervised_step(
-        *net, [&](const torch::Tensor& x) { return net->forward(x.contiguous(torch::MemoryFormat::ChannelsLast)); },
+        *net,
+        [&](const torch::Tensor& x) {
+          return net->forward(channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x);
+        },
         [&] { sgd->zero_grad(); }, [&] { sgd->step(); }, {}, 0.0, images, labels);
   }
 };
 
 void BM_TrainStep(benchmark::State& state) {
   torch::set_num_threads(kThreads);
-  Trainer trainer;
+  Trainer trainer(state.range(0) != 0);
   torch::Generator gen = make_cpu_generator(1);
   const torch::Tensor images[2] = {torch::randn({kBatch, 3, 32, 32}, gen, torch::kFloat), torch::randn({kBatch, 3, 32, 32}, gen, torch::kFloat)};
   const torch::Tensor labels = torch::randint(0, 10, {kBatch}, gen, torch::kLong);
@@ -58,7 +62,7 @@ void BM_TrainStep(benchmark::State& state) {
   state.counters["images_per_s"] =
       benchmark::Counter(static_cast<double>(kBatch) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_TrainStep)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(10.0);
+BENCHMARK(BM_TrainStep)->ArgName("channels_last")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(10.0);
 
 void BM_TrainingPass(benchmark::State& state) {
   const std::string root = std::string(NAS_SHARED_DATA) + "/cifar10";

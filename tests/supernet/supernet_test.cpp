@@ -281,6 +281,20 @@ TEST(TinyNetwork, AllNoneCellsGiveTheBiasOnly) {
   EXPECT_TRUE(all_close(logits[0], net->named_parameters()["classifier.bias"]));
 }
 
+TEST(TinyNetwork, NoneEdgesAddNothingAndNodesWithOnlyNoneInputsAreZero) {
+  // Into the output: skip from the input, none from nodes 1 and 2, so the cell is the identity,
+  // whatever its convolutions compute; node 2 has only none inputs.
+  InferCell identity(arch_of("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"), 4, 4, 1);
+  const torch::Tensor x = random_images(4, 6, 3).requires_grad_(true);
+  const torch::Tensor y = identity->forward(x);
+  EXPECT_TRUE(torch::equal(y, x));
+  y.sum().backward();
+  EXPECT_TRUE(torch::equal(x.grad(), torch::ones_like(x)));
+  // Node 2 all none, then skipped into the output: it contributes exact zeros.
+  InferCell zero_node(arch_of("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|skip_connect~2|"), 4, 4, 1);
+  EXPECT_TRUE(torch::equal(zero_node->forward(x), x));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Supernet
 

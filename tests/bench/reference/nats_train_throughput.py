@@ -30,7 +30,7 @@ from xautodl.procedures.optimizers import get_optim_scheduler
 
 MEAN = [x / 255 for x in [125.3, 123.0, 113.9]]
 STD = [x / 255 for x in [63.0, 62.1, 66.7]]
-RESNET_CELL = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|"  # tss index 11472
+RESNET_CELL = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"  # tss index 11472
 
 
 class Cifar10Binary(torch.utils.data.Dataset):
@@ -49,7 +49,7 @@ class Cifar10Binary(torch.utils.data.Dataset):
 
 
 def make_network(arch):
-    return get_cell_based_tiny_net({"name": "infer.tiny", "C": 16, "N": 5, "genotype": arch, "num_classes": 10})
+    return get_cell_based_tiny_net({"name": "infer.tiny", "C": 16, "N": 5, "arch_str": arch, "num_classes": 10})
 
 
 def train_steps(network, optimizer, scheduler, criterion, batches, steps):
