@@ -111,8 +111,12 @@ Json comparison_json(const std::vector<Comparison>& comparisons, const bench::Be
 void print_comparison(const Json& compare) {
   std::cout << "compared with " << compare["benchmark"].get<std::string>() << ":\n";
   for (const Json& row : compare["rows"]) {
-    std::cout << "  " << row["set"].get<std::string>() << " " << row["quantity"].get<std::string>() << ": ours " << row["ours"].dump()
-              << ", benchmark " << row["official"].dump();
+    std::cout << "  " << row["set"].get<std::string>() << " " << row["quantity"].get<std::string>() << ": ours " << row["ours"].dump();
+    if (row["official"].empty()) {
+      std::cout << ", the benchmark has no trial of this arch at hp " << row["hp"].dump() << "\n";
+      continue;
+    }
+    std::cout << ", benchmark (seed: value) " << row["official"].dump();
     if (!row["within_official_range"].is_null()) {
       std::cout << (row["within_official_range"].get<bool>() ? " (within its seeds' range)" : " (outside its seeds' range)");
     }
