@@ -80,6 +80,36 @@ TEST(Train, ShowsProgressUnlessQuietAndResumesFromItsCheckpoint) {
                      "another run wrote it (seed: 777 in the checkpoint, 888 in this run)");
 }
 
+// kill -9 as soon as the first checkpoint exists, then the same command again: it resumes from the
+// checkpoint and ends with the values of an uninterrupted run.
+TEST(Train, KilledAndRerunItEndsAsAnUninterruptedRun) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "built without LibTorch";
+  TempDir dir("train_kill");
+  const std::string settings = "--set epochs=6 --set max_batches_per_epoch=3 --quiet --json";
+  const auto whole = json_of(nas(tiny_train(dir.file("whole.json"), settings)));
+  const std::string checkpoint = dir.file("k.pt");
+  const std::string command = std::string(NAS_EXECUTABLE) + " " + tiny_train(dir.file("k.json"), settings + " --checkpoint " + checkpoint);
+  const auto killed = nas::test::shell(command + " > /dev/null & pid=$!; while [ ! -f " + checkpoint +
+                                       " ] && kill -0 $pid 2>/dev/null; do sleep 0.02; done; kill -9 $pid; wait $pid; echo $?");
+  const bool was_killed = killed.out.find("137") != std::string::npos;
+  if (was_killed) {
+    EXPECT_FALSE(std::filesystem::exists(dir.file("k.json")));
+  } else {
+    std::filesystem::remove(dir.file("k.json"));  // it finished first: resuming reads the last checkpoint
+  }
+  const auto resumed = json_of(nas(tiny_train(dir.file("k.json"), settings + " --checkpoint " + checkpoint)));
+  EXPECT_GT(resumed["provenance"]["resumed_at_epoch"].get<int>(), 0);
+  EXPECT_EQ(resumed["final"], whole["final"]);
+  const auto a = nlohmann::json::parse(std::ifstream(dir.file("whole.json")));
+  const auto b = nlohmann::json::parse(std::ifstream(dir.file("k.json")));
+  for (std::size_t e = 0; e < 6; ++e) {
+    for (const char* set : {"train", "x-valid", "ori-test"}) {
+      EXPECT_EQ(a["epochs"][e][set]["loss"], b["epochs"][e][set]["loss"]) << set << " epoch " << e;
+      EXPECT_EQ(a["epochs"][e][set]["accuracy"], b["epochs"][e][set]["accuracy"]) << set << " epoch " << e;
+    }
+  }
+}
+
 TEST(Train, RefusesBadInputWithOneErrorLineBeforeTraining) {
   if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "built without LibTorch";
   TempDir dir("train_errors");
