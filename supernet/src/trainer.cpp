@@ -514,9 +514,11 @@ bench::TrialRecord train_architecture(const TrainRequest& r, TrainCallbacks& cal
       });
     }
 
-    for (int epoch = first_epoch; epoch < p.epochs; ++epoch) {
-      activity.set_epoch(epoch);
-      const auto epoch_started = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point epoch_started;
+    TrainEpochSummary summary;
+    EpochSteps epoch_steps;
+    epoch_steps.train = [&](int epoch) {
+      epoch_started = std::chrono::steady_clock::now();
       TrainBatchStream stream(data->train_pool, data->train, data->normalization, p.batch_size, p.drop_last, device,
                               epoch_stream_seed(r.seed, epoch));
       TrainStepProgress progress;
@@ -553,7 +555,7 @@ bench::TrialRecord train_architecture(const TrainRequest& r, TrainCallbacks& cal
       train.time[e] = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
       record.learning_rate[e] = epoch_lr;
 
-      TrainEpochSummary summary;
+      summary = TrainEpochSummary();
       summary.epoch = epoch;
       summary.epochs = p.epochs;
       summary.lr = epoch_lr;
@@ -575,24 +577,24 @@ bench::TrialRecord train_architecture(const TrainRequest& r, TrainCallbacks& cal
           summary.eval_accuracy.emplace_back(split.name, result.accuracy);
         }
       }
-      {
-        const ActivityLog::Scope writing(activity, "writing the checkpoint");
-        checkpoint.commit(epoch, [&](torch::serialize::OutputArchive& archive) {
-          save_module(archive, "network", *net.module);
-          torch::serialize::OutputArchive state;
-          optimizer.save(state);
-          archive.write("optimizer", state);
-          archive.write("record", c10::IValue(bench::trial_record_json(record)));
-        });
-      }
+    };
+    epoch_steps.save = [&](torch::serialize::OutputArchive& archive) {
+      save_module(archive, "network", *net.module);
+      torch::serialize::OutputArchive state;
+      optimizer.save(state);
+      archive.write("optimizer", state);
+      archive.write("record", c10::IValue(bench::trial_record_json(record)));
+    };
+    epoch_steps.finished = [&](int epoch) {
       summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
       callbacks.on_epoch(summary);
       if (callbacks.stop_requested() && epoch + 1 < p.epochs) {
         throw Error("training stopped after epoch " + std::to_string(epoch + 1) + " of " + std::to_string(p.epochs) +
                     (checkpoint.enabled() ? "; rerun with the same --checkpoint to continue" : ""));
       }
-    }
-    activity.set_epoch(-1);
+      return true;
+    };
+    run_epochs(first_epoch, p.epochs, checkpoint, activity, epoch_steps);
 
     char checksum[17];
     std::snprintf(checksum, sizeof checksum, "%016" PRIx64, data->checksum);

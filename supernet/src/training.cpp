@@ -221,6 +221,22 @@ void load_supernet_state(torch::serialize::InputArchive& archive, torch::nn::Mod
   a_optimizer.load(a);
 }
 
+int run_epochs(int first, int epochs, const EpochCheckpoint& checkpoint, ActivityLog& activity, const EpochSteps& steps) {
+  int run = 0;
+  for (int epoch = first; epoch < epochs; ++epoch) {
+    activity.set_epoch(epoch);
+    steps.train(epoch);
+    {
+      const ActivityLog::Scope writing(activity, "writing the checkpoint");
+      checkpoint.commit(epoch, steps.save);
+    }
+    ++run;
+    if (!steps.finished(epoch)) break;
+  }
+  activity.set_epoch(-1);
+  return run;
+}
+
 // ---- ActivityLog -----------------------------------------------------------------------------------
 
 ActivityLog::Scope::Scope(ActivityLog& log, std::string what)

@@ -114,9 +114,11 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
 
   const supernet::EvalBatchStream valid(data.arch_pool(), data.valid, data.normalization, settings_.valid_batch_size,
                                         ctx.device);
-  for (int epoch = first_epoch; epoch < settings_.epochs; ++epoch) {
-    activity_.set_epoch(epoch);
-    const auto epoch_started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point epoch_started;
+  EpochRecord record;
+  supernet::EpochSteps epoch_steps;
+  epoch_steps.train = [&](int epoch) {
+    epoch_started = std::chrono::steady_clock::now();
     torch::Generator generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, epoch, kMethodStream));
     begin_epoch(epoch, settings_.epochs, generator);
     supernet::SearchBatchStream stream(data, settings_.batch_size, ctx.device, stream_seed(ctx.seed, epoch, kDataStream));
@@ -143,7 +145,7 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
       callbacks.on_batch(progress);
       if (settings_.max_batches_per_epoch > 0 && steps >= settings_.max_batches_per_epoch) break;
     }
-    EpochRecord record;
+    record = EpochRecord();
     record.epoch = epoch;
     if (steps > 0) {
       record.train_loss = sum.train_loss / steps;
@@ -160,18 +162,16 @@ SearchResult WeightSharingSearcher::run_search(const TrainingTask& task, Rng& rn
     }
     record.tau = tau();
     record.arch_probabilities = arch_probabilities();
-
-    {
-      const Activity writing(*this, "writing the checkpoint");
-      checkpoint.commit(epoch, [this](torch::serialize::OutputArchive& archive) { save(archive); });
-    }
+  };
+  epoch_steps.save = [this](torch::serialize::OutputArchive& archive) { save(archive); };
+  epoch_steps.finished = [&](int) {
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_started).count();
     result.epochs.push_back(record);
     callbacks.on_epoch(record);
-    if (callbacks.stop_requested()) break;
-  }
+    return !callbacks.stop_requested();
+  };
+  supernet::run_epochs(first_epoch, settings_.epochs, checkpoint, activity_, epoch_steps);
 
-  activity_.set_epoch(-1);
   torch::Generator final_generator = at::detail::createCPUGenerator(stream_seed(ctx.seed, settings_.epochs, kDeriveStream));
   {
     const Activity deriving(*this, "the final derivation");

@@ -9,10 +9,7 @@
 //
 //   EpochCheckpoint checkpoint(path, identity, device);   // checks the location, reads one if there
 //   int first = checkpoint.resume([&](torch::serialize::InputArchive& a) { load(a); });   // 0 if none
-//   for (int epoch = first; epoch < epochs; ++epoch) {
-//     train(epoch);
-//     checkpoint.commit(epoch, [&](torch::serialize::OutputArchive& a) { save(a); });
-//   }
+//   run_epochs(first, epochs, checkpoint, activity, {train_one_epoch, save_state, after_epoch});   // training.h
 #pragma once
 
 #include <torch/torch.h>

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "nas/supernet/checkpoint.h"
 #include "nas/supernet/data.h"
 
 namespace nas::supernet {
@@ -178,5 +179,16 @@ class ActivityLog {
   std::string default_, current_;
   int epoch_ = -1;
 };
+
+/// The epoch loop every trainer here runs (weight-sharing searches, nas train): for each epoch from
+/// `first` to `epochs` - 1, train(epoch), then the checkpoint (EpochCheckpoint::commit with save,
+/// atomic), then finished(epoch), which returns false to stop after that epoch. `activity` names
+/// the epoch while it runs and the checkpoint while it is written. Returns the number of epochs run.
+struct EpochSteps {
+  std::function<void(int)> train;
+  std::function<void(torch::serialize::OutputArchive&)> save;
+  std::function<bool(int)> finished;
+};
+int run_epochs(int first, int epochs, const EpochCheckpoint& checkpoint, ActivityLog& activity, const EpochSteps& steps);
 
 }  // namespace nas::supernet
