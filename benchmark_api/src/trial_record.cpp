@@ -216,6 +216,13 @@ TrialImportReport import_trial_records(const std::vector<std::string>& sources, 
   if (files.empty()) throw Error("no trial records given");
   std::vector<TrialRecord> records;
   for (const std::string& file : files) records.push_back(read_trial_record(file));
+  return write_trial_store(records, files, "nas train trial records", out);
+}
+
+TrialImportReport write_trial_store(const std::vector<TrialRecord>& records, const std::vector<std::string>& files,
+                                    const std::string& provenance, const std::string& out) {
+  require_writable_location(out, "output store");
+  if (records.empty()) throw Error("no trial records to store");
   TrialImportReport report;
   report.space = records.front().space;
   std::set<std::tuple<std::uint32_t, int, int, std::int32_t>> trials;
@@ -233,10 +240,10 @@ TrialImportReport import_trial_records(const std::vector<std::string>& sources, 
     }
     archs.insert(r.index);
     protocols.insert(r.protocol_json);
-    const json provenance = json::parse(r.provenance_json);
-    if (provenance.contains("nas_version")) versions.insert(provenance["nas_version"].dump());
+    const json record_provenance = json::parse(r.provenance_json);
+    if (record_provenance.contains("nas_version")) versions.insert(record_provenance["nas_version"].dump());
   }
-  std::string description = "nas train trial records (" + std::to_string(records.size()) + " trials of " +
+  std::string description = provenance + " (" + std::to_string(records.size()) + " trials of " +
                             std::to_string(archs.size()) + " archs); protocols:";
   for (const std::string& p : protocols) description += " " + p;
   description += "; nas versions:";

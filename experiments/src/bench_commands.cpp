@@ -1,4 +1,5 @@
-// nas bench info | export | best | import | verify: the benchmark query commands.
+// nas bench info | export | best | import | verify: the benchmark query commands (generate and collect:
+// generate_command.cpp).
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -457,6 +458,7 @@ void add_bench_commands(CLI::App& app) {
   add_best(*bench_cmd);
   add_import(*bench_cmd);
   add_verify(*bench_cmd);
+  add_generate_commands(*bench_cmd);
 }
 
 }  // namespace nas::cli

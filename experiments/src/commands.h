@@ -11,6 +11,8 @@ namespace nas::cli {
 void add_list_command(CLI::App& app);
 /// nas bench info | export | best | import | verify
 void add_bench_commands(CLI::App& app);
+/// nas bench generate | collect (generate_command.cpp), under `bench`
+void add_generate_commands(CLI::App& bench_cmd);
 /// nas search --algo A --space S --dataset D ...
 void add_search_command(CLI::App& app);
 /// nas run EXPERIMENT.yaml --out DIR

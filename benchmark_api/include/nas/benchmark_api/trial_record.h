@@ -73,6 +73,10 @@ struct TrialImportReport {
 /// twice; the store's provenance lists the protocols and versions the records name. Everything is
 /// read and checked before `out` is written (atomically); nas::Error naming the file otherwise.
 TrialImportReport import_trial_records(const std::vector<std::string>& sources, const std::string& out);
+/// The same from records already read; `origins[i]` names record i in messages, `provenance` opens
+/// the store's description.
+TrialImportReport write_trial_store(const std::vector<TrialRecord>& records, const std::vector<std::string>& origins,
+                                    const std::string& provenance, const std::string& out);
 
 /// What every SpaceDefinition::add_trial checks first: the record is of `space`, of one of its
 /// dataset keys, with a seed of at least min_trial_seed(); nas::Error otherwise.
