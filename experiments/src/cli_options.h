@@ -13,6 +13,8 @@
 #include <string>
 #include <type_traits>
 
+#include "slurm.h"
+
 namespace nas::cli {
 
 /// A decimal integer in [min, max] (digits with an optional leading '-'; no hex, octal, exponent,
@@ -42,5 +44,9 @@ template <typename T>
 CLI::Option* add_text_option(CLI::App& cmd, const std::string& name, T& target, const std::string& help) {
   return cmd.add_option(name, target, help)->check(non_empty());
 }
+
+/// The Slurm flags of the commands that submit job arrays (nas bench generate, nas run): --slurm,
+/// --tasks, --partition, --time, --cpus-per-task, --gres, --mem, --account, --qos, --max-running.
+void add_slurm_options(CLI::App& cmd, bool& slurm, experiments::SlurmOptions& options);
 
 }  // namespace nas::cli

@@ -44,20 +44,6 @@ std::int64_t list_integer(const std::string& text, const std::string& option, st
   return std::stoll(text);
 }
 
-/// The Slurm flags shared by generate and run.
-void add_slurm_options(CLI::App& cmd, bool& slurm, experiments::SlurmOptions& o) {
-  cmd.add_flag("--slurm", slurm, "Submit the work as a Slurm job array (one shard per task) instead of running it here");
-  add_integer_option(cmd, "--tasks", o.tasks, "--slurm: array tasks (shards)", 1, 100000)->capture_default_str();
-  add_text_option(cmd, "--partition", o.partition, "--slurm: partition");
-  add_text_option(cmd, "--time", o.time, "--slurm: time limit per task (sbatch --time)");
-  add_integer_option(cmd, "--cpus-per-task", o.cpus_per_task, "--slurm: CPUs per task", 1, 4096);
-  add_text_option(cmd, "--gres", o.gres, "--slurm: generic resources per task, e.g. gpu:1");
-  add_text_option(cmd, "--mem", o.mem, "--slurm: memory per node (sbatch --mem)");
-  add_text_option(cmd, "--account", o.account, "--slurm: account");
-  add_text_option(cmd, "--qos", o.qos, "--slurm: quality of service");
-  add_integer_option(cmd, "--max-running", o.max_running, "--slurm: at most N tasks at once (0: no limit)", 0, 100000);
-}
-
 std::string timestamp() {
   const std::time_t now = std::time(nullptr);
   char text[32];

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cinttypes>
 #include <ctime>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "folder_lock.h"
@@ -95,9 +97,16 @@ std::string space_list_text(const std::vector<bench::Space>& spaces) {
 
 }  // namespace
 
-RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
-                            const RunnerProgress& progress, const TrainingProgressFactory& training_progress) {
+std::string shard_dir(const std::string& out_dir, int k, int n) {
+  return out_dir + "/shards/" + std::to_string(k) + "-of-" + std::to_string(n);
+}
+
+RunnerReport run_experiment(const std::string& config_path, const std::string& grid_out_dir, int threads,
+                            const RunnerProgress& progress, const TrainingProgressFactory& training_progress,
+                            std::pair<int, int> shard) {
   const auto started = std::chrono::steady_clock::now();
+  if (shard.first < 1 || shard.first > shard.second) throw Error("shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) + " does not exist");
+  const std::string out_dir = shard.second > 1 ? shard_dir(grid_out_dir, shard.first, shard.second) : grid_out_dir;
   const ExperimentFile file = read_experiment_file(config_path);  // parsed once
   const algorithms::SearcherRegistry registry = make_registry(read_plugin_list(file), /*with_weight_sharing=*/true);
   const ExperimentConfig config = load_experiment(file, registry);
@@ -142,7 +151,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   if (has_weight_sharing) fresh["torch_threads"] = std::to_string(torch_threads);
 
   std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
+  std::filesystem::create_directories(out_dir, ec);  // a shard's store: OUT/shards/K-of-N
   if (ec) throw Error("cannot create results directory " + out_dir + ": " + ec.message());
   const FolderLock folder_lock(out_dir);  // held until the grid is done: one `nas run` per folder
   ResultsStore store = ResultsStore::open(out_dir);
@@ -175,11 +184,13 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   const auto done = store.finished_runs();
   std::vector<Job> jobs, training_jobs;  // query-based runs in parallel; supernet trainings one at a time
   RunnerReport report;
+  std::size_t grid_index = 0;
   for (const AlgorithmSpec& algorithm : config.algorithms) {
     const bool trains = algorithm.searcher.family() == algorithms::SearcherFamily::WeightSharing;
     for (bench::Space space : algorithm.spaces) {
       for (bench::Dataset dataset : config.datasets) {
         for (std::uint64_t seed : algorithm.seeds.seeds) {
+          if (grid_index++ % static_cast<std::size_t>(shard.second) != static_cast<std::size_t>(shard.first - 1)) continue;
           ++report.total_runs;
           const RunKey key{algorithm.label, std::string(bench::space_name(space)), std::string(bench::dataset_name(dataset)),
                            seed};
@@ -251,6 +262,85 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& o
   parallel_for(jobs.size(), threads, [&](std::size_t i) { run_job(jobs[i]); });
   for (const Job& job : training_jobs) run_job(job);
   report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+MergeReport merge_shards(const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  const fs::path shards_dir = fs::path(out_dir) / "shards";
+  std::error_code ec;
+  if (!fs::is_directory(shards_dir, ec)) throw Error(out_dir + " has no shards/ folder: nothing to merge (run the grid with --shard or --slurm)");
+  // K-of-N folders, all of one N.
+  std::map<int, std::string> found;
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(shards_dir)) {
+    const std::string name = entry.path().filename().string();
+    int k = 0, total = 0;
+    char tail = 0;
+    if (!entry.is_directory() || std::sscanf(name.c_str(), "%d-of-%d%c", &k, &total, &tail) != 2 || k < 1 || k > total) {
+      throw Error(entry.path().string() + " is not a shard folder (K-of-N)");
+    }
+    if (n != 0 && total != n) throw Error(shards_dir.string() + " holds shards of " + std::to_string(n) + " and of " + std::to_string(total) + " tasks");
+    n = total;
+    if (fs::exists(entry.path() / "results.sqlite")) found[k] = entry.path().string();
+  }
+  MergeReport report;
+  for (int k = 1; k <= n; ++k) {
+    if (found.count(k) == 0) report.missing_shards.push_back(std::to_string(k) + "-of-" + std::to_string(n));
+  }
+  if (found.empty()) throw Error(shards_dir.string() + " holds no shard results yet");
+  // Every shard must be of one experiment: compared before anything is written.
+  std::map<std::string, std::string> reference;
+  std::string reference_dir;
+  std::vector<ResultsStore> shard_stores;
+  for (const auto& [k, dir] : found) {
+    shard_stores.push_back(ResultsStore::open_existing(dir));
+    std::map<std::string, std::string> meta = shard_stores.back().metadata();
+    meta.erase("created_at");
+    if (reference_dir.empty()) {
+      reference = meta;
+      reference_dir = dir;
+      continue;
+    }
+    for (const auto& [key, value] : reference) {
+      const auto it = meta.find(key);
+      if (it == meta.end() || it->second != value) {
+        throw Error("cannot merge " + dir + " with " + reference_dir + ": they hold results of different experiments (" + key +
+                    " differs)");
+      }
+    }
+  }
+  fs::create_directories(out_dir, ec);
+  const FolderLock folder_lock(out_dir);
+  ResultsStore store = ResultsStore::open(out_dir);
+  std::map<std::string, std::string> fresh = reference;
+  fresh["created_at"] = now_utc();
+  const auto metadata = store.claim(fresh, [&](const std::map<std::string, std::string>& existing) {
+    for (const auto& [key, value] : reference) {
+      if (key.rfind("benchmark_path.", 0) == 0) continue;  // the same store may be named from another folder
+      const auto it = existing.find(key);
+      if (it == existing.end() || it->second != value) {
+        throw Error("cannot merge into " + out_dir + ": it holds results of a different experiment than the shards (" + key +
+                    " differs)");
+      }
+    }
+  });
+  write_file_atomically(out_dir + "/config.resolved.yaml", metadata.at("config") + "\n", "resolved config");
+  std::set<RunKey> done = store.finished_runs();
+  for (const ResultsStore& shard_store : shard_stores) {
+    ++report.shards;
+    for (const ResultsStore::StoredRun& run : shard_store.runs(/*with_trajectories=*/true)) {
+      const RunKey key{run.algorithm, run.space, run.dataset, run.outcome.seed};
+      if (done.count(key) != 0) {
+        ++report.runs_already_there;
+        continue;
+      }
+      for (const algorithms::EpochRecord& epoch : shard_store.epochs(key)) store.add_epoch(key, epoch);
+      store.add_run(run.algorithm, run.space, run.dataset, run.outcome, algorithms::Budget{run.budget_seconds, run.budget_queries});
+      done.insert(key);
+      ++report.runs_added;
+    }
+  }
   return report;
 }
 

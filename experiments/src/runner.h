@@ -13,6 +13,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "experiment_config.h"
 
@@ -35,7 +37,25 @@ using TrainingProgressFactory = std::function<std::unique_ptr<algorithms::Search
 /// Runs the experiment file at `config_path` into `out_dir`. Throws nas::Error for a bad config, a
 /// benchmark that is missing, of the wrong space or too incomplete for a query-based search, or an
 /// `out_dir` that holds results of a different config or benchmark (which are then left untouched).
+///
+/// shard (K, N) with N > 1 runs only the grid's runs i with i % N == K - 1 (in the grid's order:
+/// algorithm, space, dataset, seed) into a results store of its own, shard_dir(out_dir, K, N), so the
+/// tasks of a Slurm job array never share a SQLite file; merge_shards combines them.
 RunnerReport run_experiment(const std::string& config_path, const std::string& out_dir, int threads,
-                            const RunnerProgress& progress = {}, const TrainingProgressFactory& training_progress = {});
+                            const RunnerProgress& progress = {}, const TrainingProgressFactory& training_progress = {},
+                            std::pair<int, int> shard = {1, 1});
+
+/// OUT/shards/K-of-N.
+std::string shard_dir(const std::string& out_dir, int k, int n);
+
+struct MergeReport {
+  std::size_t shards = 0, runs_added = 0, runs_already_there = 0;
+  std::vector<std::string> missing_shards;  ///< "K-of-N" without a results store yet
+};
+/// Copies every run (and its epochs and trajectory) of the shard stores under OUT/shards into OUT's
+/// results store, skipping runs it already holds; every shard must hold results of the same
+/// experiment (config hash, benchmark checksums, torch threads) as each other and as OUT, or
+/// nothing is written (nas::Error naming the first that differs). Rerunning it adds nothing twice.
+MergeReport merge_shards(const std::string& out_dir);
 
 }  // namespace nas::experiments
