@@ -11,6 +11,7 @@ packages=(
   libbz2-dev libxxhash-dev libsqlite3-dev libssl-dev protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev gnuplot-nox zlib1g-dev dataset-fashion-mnist
+  slurm-wlm munge python3
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -142,3 +142,96 @@ TEST(Train, RefusesBadInputWithOneErrorLineBeforeTraining) {
 }
 
 }  // namespace
+
+// ---- nas bench generate / collect, nas run --shard / --merge -------------------------------------------
+
+namespace {
+
+std::string tiny_generate(const std::string& workdir, const std::string& extra = "") {
+  return "bench generate --space tss --archs 0,11 --seeds 777,888 --hp 12 --datasets cifar10-valid --data " + cifar10_images() +
+         " --torch-threads 1 --set batch_size=8 --set max_batches_per_epoch=1 --set eval_batch_size=16"
+         " --set max_eval_batches=1 --quiet --out " + workdir + " " + extra;
+}
+
+TEST(Generate, ShardsRecordsAndCollectGiveTheStoreOfOneRun) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "built without LibTorch";
+  TempDir dir("generate");
+  const auto first = json_of(nas(tiny_generate(dir.file("w"), "--shard 1/2")));
+  EXPECT_EQ(first["items"], 4);
+  EXPECT_EQ(first["shard_items"], 2);
+  EXPECT_EQ(first["trained"], 2);
+  const auto partial = json_of(nas("bench collect " + dir.file("w") + " --out " + dir.file("half.nasbench")));
+  EXPECT_EQ(partial["found"], 2);
+  EXPECT_EQ(partial["missing_count"], 2);
+  EXPECT_EQ(partial["missing"][0], "000000-cifar10-valid-12-888");
+  // The rest: shard 1's items are skipped, shard 2's trained.
+  const auto rest = json_of(nas(tiny_generate(dir.file("w"))));
+  EXPECT_EQ(rest["already_done"], 2);
+  EXPECT_EQ(rest["trained"], 2);
+  const auto all = json_of(nas("bench collect " + dir.file("w") + " --out " + dir.file("all.nasbench")));
+  EXPECT_EQ(all["coverage"], 1.0);
+  const auto info = json_of(nas("bench info --space tss --bench " + dir.file("all.nasbench") +
+                                " --dataset cifar10-valid --hp 12 --index 11 --seed 888 --json"));
+  const auto record = nlohmann::json::parse(std::ifstream(dir.file("w/records/000011-cifar10-valid-12-888.json")));
+  EXPECT_EQ(info["valid_accuracy"], record["epochs"][11]["x-valid"]["accuracy"]);
+  // Same seed, same record: the same item trained in another folder gives the same values.
+  json_of(nas(tiny_generate(dir.file("v"), "--shard 2/2")));
+  const auto again = nlohmann::json::parse(std::ifstream(dir.file("v/records/000011-cifar10-valid-12-888.json")));
+  EXPECT_EQ(again["epochs"][11]["x-valid"]["accuracy"], record["epochs"][11]["x-valid"]["accuracy"]);
+  EXPECT_EQ(again["epochs"][11]["x-valid"]["loss"], record["epochs"][11]["x-valid"]["loss"]);
+}
+
+TEST(Generate, RefusesForeignFoldersPartialRecordsAndAMissingSbatch) {
+  if (!NAS_WEIGHT_SHARING_BUILT) GTEST_SKIP() << "built without LibTorch";
+  TempDir dir("generate_errors");
+  json_of(nas(tiny_generate(dir.file("w"), "--shard 1/4")));
+  expect_clean_error("bench generate --space tss --archs 0,12 --seeds 777,888 --hp 12 --datasets cifar10-valid --data " +
+                         cifar10_images() + " --out " + dir.file("w"),
+                     "is the work folder of another generation (archs: [0,11] there, [0,12] here)");
+  expect_clean_error(tiny_generate(dir.file("x"), "--shard 3/2"), "--shard '3/2' is not K/N");
+  expect_clean_error("bench generate --space tss --archs 0-15625 --data " + cifar10_images() + " --out " + dir.file("x"),
+                     "--archs '0-15625': 15625 is outside the tss space");
+  // A damaged record is named, and nothing is trained or overwritten.
+  const std::string record = dir.file("w/records/000000-cifar10-valid-12-777.json");
+  std::filesystem::resize_file(record, 100);
+  expect_clean_error(tiny_generate(dir.file("w")), record);
+  expect_clean_error("bench collect " + dir.file("w") + " --out " + dir.file("s.nasbench"), record);
+  EXPECT_EQ(std::filesystem::file_size(record), 100u);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("s.nasbench")));
+  // --slurm where sbatch is missing.
+  const auto run = nas::test::shell("PATH=/nonexistent " + std::string(NAS_EXECUTABLE) + " bench generate --space tss --archs 0 --data " +
+                                    cifar10_images() + " --out " + dir.file("y") + " --slurm --tasks 2");
+  expect_clean_error(run, "--slurm without sbatch", "--slurm needs sbatch, which is not on PATH");
+}
+
+TEST(RunShards, MergedShardsEqualOneRunAndShardsOfAnotherConfigAreRefused) {
+  TempDir dir("run_shards");
+  const std::string grid = dir.file("grid.yaml");
+  auto write_grid = [&](const std::string& path, int runs) {
+    std::ofstream(path) << "name: shard-test\nspaces: [tss]\nbenchmarks: {tss: shipped}\ndatasets: [cifar10, cifar100]\nruns: " << runs
+                        << "\nfirst_seed: 0\nalgorithms:\n  - name: rea\n  - name: random\n";
+  };
+  write_grid(grid, 3);
+  json_of(nas("run " + grid + " --out " + dir.file("one") + " --quiet"));
+  for (int k = 1; k <= 3; ++k) {
+    const auto shard = json_of(nas("run " + grid + " --out " + dir.file("sharded") + " --shard " + std::to_string(k) + "/3 --quiet"));
+    EXPECT_EQ(shard["total_runs"], 4);
+  }
+  const auto merged = json_of(nas("run --out " + dir.file("sharded") + " --merge"));
+  EXPECT_EQ(merged["runs_added"], 12);
+  EXPECT_EQ(json_of(nas("run --out " + dir.file("sharded") + " --merge"))["runs_added"], 0);
+  const auto a = json_of(nas("report " + dir.file("one") + " --json"));
+  const auto b = json_of(nas("report " + dir.file("sharded") + " --json"));
+  EXPECT_EQ(a["runs"], b["runs"]);
+  EXPECT_EQ(a["results"], b["results"]);
+  EXPECT_EQ(a["anytime"], b["anytime"]);
+  // A shard of another config among them: refused, and nothing is merged.
+  const std::string other = dir.file("other.yaml");
+  write_grid(other, 4);
+  json_of(nas("run " + other + " --out " + dir.file("mixed") + " --shard 1/2 --quiet"));
+  json_of(nas("run " + grid + " --out " + dir.file("mixed") + " --shard 2/2 --quiet"));
+  expect_clean_error("run --out " + dir.file("mixed") + " --merge", "they hold results of different experiments");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("mixed/results.sqlite")));
+}
+
+}  // namespace

@@ -113,11 +113,13 @@ wait_job() {
   log "job $1 did not finish"
   return 1
 }
-# Waits until task $2 of job $1 is running.
-wait_running() {
+# Waits until task $2 of job $1 has started: running, or already gone from the queue.
+wait_started() {
+  local state
   for _ in $(seq 1 600); do
-    [ "$(squeue -h -j "$1_$2" -o '%t' 2> /dev/null)" = "R" ] && return 0
-    sleep 0.2
+    state=$(squeue -h -j "$1_$2" -o '%t' 2> /dev/null || true)
+    [ "$state" = "R" ] || [ "$state" = "CG" ] || [ -z "$state" ] && return 0
+    sleep 0.1
   done
   return 1
 }
@@ -134,15 +136,12 @@ submitted=$("$NAS" "${GEN[@]}" --out "$WORK/gen-cluster" --slurm --tasks 3 --cpu
 JOB=$(echo "$submitted" | json_field job_id)
 SCRIPT=$(echo "$submitted" | json_field script)
 log "generate: job array $JOB submitted ($SCRIPT)"
-if wait_running "$JOB" 2; then
-  scontrol requeue "${JOB}_2" && log "generate: task 2 requeued while running"
-  # A requeued job waits about two minutes before it may start again; now is soon enough here.
-  sleep 1
-  scontrol update JobId="${JOB}_2" StartTime=now > /dev/null 2>&1 || true
-fi
-if wait_running "$JOB" 3; then
-  scancel "${JOB}_3" && log "generate: task 3 cancelled while running"
-fi
+scancel "${JOB}_3" && log "generate: task 3 cancelled ($(squeue -h -j "${JOB}_3" -o '%t' 2> /dev/null || true))"
+wait_started "$JOB" 2
+scontrol requeue "${JOB}_2" && log "generate: task 2 requeued"
+# A requeued job waits about two minutes before it may start again; now is soon enough here.
+sleep 1
+scontrol update JobId="${JOB}_2" StartTime=now > /dev/null 2>&1 || true
 wait_job "$JOB"
 rerun=$(sbatch --parsable --array=3 "$SCRIPT")
 log "generate: shard 3 resubmitted as job $rerun"
@@ -201,9 +200,10 @@ submitted=$("$NAS" run "$WORK/grid.yaml" --out "$WORK/run-cluster" --slurm --tas
 JOB=$(echo "$submitted" | json_field job_id)
 SCRIPT=$(echo "$submitted" | json_field script)
 log "run: job array $JOB submitted"
-if wait_running "$JOB" 1; then scancel "${JOB}_1" && log "run: task 1 cancelled"; fi
+scancel "${JOB}_1" && log "run: task 1 cancelled"
 wait_job "$JOB"
 rerun=$(sbatch --parsable --array=1 "$SCRIPT")
+log "run: shard 1 resubmitted as job $rerun"
 wait_job "$rerun"
 merged=$("$NAS" run --out "$WORK/run-cluster" --merge)
 log "run: merged $merged"
