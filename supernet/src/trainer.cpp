@@ -34,7 +34,14 @@ constexpr std::int32_t kNatsFirstSeed = 777;  // NATS-Bench's scripts: seeds 777
 constexpr int kNb101TrainImages = 40000;
 constexpr int kNb101Batch = 256;
 
+/// The shortest text that reads back as exactly `value` ("0.1", not "0.10000000000000001").
 std::string text_of(double value) {
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::ostringstream out;
+    out.precision(precision);
+    out << value;
+    if (std::stod(out.str()) == value) return out.str();
+  }
   std::ostringstream out;
   out.precision(17);
   out << value;

@@ -33,7 +33,7 @@ TEST(Train, WritesARecordThatImportsAsAStoreAndComparesWithTheBenchmark) {
   EXPECT_EQ(row["hp"], 12);
   EXPECT_EQ(row["seed"], 777);
   EXPECT_EQ(row["protocol"]["protocol"], "nats-bench");
-  EXPECT_EQ(row["protocol"]["lr"], "0.10000000000000001");
+  EXPECT_EQ(row["protocol"]["lr"], "0.1");
   EXPECT_TRUE(row["final"].contains("x-valid"));
   EXPECT_TRUE(row["final"].contains("ori-test"));
   EXPECT_EQ(row["final"]["x-valid"]["epoch"], 11);
