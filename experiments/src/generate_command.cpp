@@ -96,16 +96,9 @@ void add_generate_commands(CLI::App& bench_cmd) {
     for (const std::string& s : o->seeds.empty() ? std::vector<std::string>{} : split_list(o->seeds, "--seeds")) {
       plan.seeds.push_back(static_cast<std::int32_t>(list_integer(s, "--seeds", 0, INT32_MAX)));
     }
-    for (const std::string& assignment : o->sets) {
-      const std::size_t eq = assignment.find('=');
-      if (eq == std::string::npos || eq == 0) throw Error("--set " + assignment + ": expected key=value");
-      plan.overrides.emplace_back(assignment.substr(0, eq), assignment.substr(eq + 1));
-    }
+    plan.overrides = experiments::parse_assignments(o->sets);
     algorithms::TrainingEnvironment environment;
-    environment.data_root = o->data;
-    if (environment.data_root.empty()) {
-      if (const char* env = std::getenv("NAS_DATA")) environment.data_root = env;
-    }
+    environment.data_root = experiments::data_root_or_env(o->data);
     if (!environment.data_root.empty()) environment.data_root = fs::absolute(environment.data_root).string();
     environment.device = o->device;
     environment.threads = o->torch_threads;

@@ -215,10 +215,7 @@ RunnerReport run_experiment(const std::string& config_path, const std::string& g
     spec.dataset = job.dataset;
     spec.seed = job.seed;
     spec.budget = config.budget_for(job.space, job.dataset);
-    spec.environment.data_root = config.data;
-    if (spec.environment.data_root.empty()) {
-      if (const char* env = std::getenv("NAS_DATA")) spec.environment.data_root = env;
-    }
+    spec.environment.data_root = data_root_or_env(config.data);
     spec.environment.device = config.device;
     spec.environment.threads = torch_threads;
     // Weight-sharing runs checkpoint at every epoch end and log the epoch to the store.

@@ -87,10 +87,7 @@ void add_search_command(CLI::App& app) {
     // Resolved once here: configs/algorithms/<name>.yaml, then --set, checked before any run.
     base.searcher = registry.resolve(o->algo, experiments::algorithm_config(o->algo, o->sets));
     base.dataset = dataset;
-    base.environment.data_root = o->data;
-    if (base.environment.data_root.empty()) {
-      if (const char* env = std::getenv("NAS_DATA")) base.environment.data_root = env;
-    }
+    base.environment.data_root = experiments::data_root_or_env(o->data);
     base.environment.device = o->device;
     base.environment.threads = o->torch_threads;
     base.checkpoint_path = o->checkpoint;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "nas/algorithms/plugin.h"
+#include "nas/benchmark_api/error.h"
 
 namespace nas::experiments {
 
@@ -16,6 +17,22 @@ std::string weight_sharing_library() {
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return name;
   return (exe.parent_path().parent_path() / "lib" / name).string();
+}
+
+std::string data_root_or_env(const std::string& given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("NAS_DATA");
+  return env == nullptr ? std::string() : std::string(env);
+}
+
+std::vector<std::pair<std::string, std::string>> parse_assignments(const std::vector<std::string>& assignments) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& assignment : assignments) {
+    const std::size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--set " + assignment + ": expected key=value");
+    out.emplace_back(assignment.substr(0, eq), assignment.substr(eq + 1));
+  }
+  return out;
 }
 
 algorithms::SearcherRegistry make_registry(const std::vector<std::string>& plugins, bool with_weight_sharing) {

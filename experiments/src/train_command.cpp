@@ -192,15 +192,8 @@ void add_train_command(CLI::App& app) {
     job.dataset = definition.choose_dataset(o->dataset);
     job.hp = o->hp;
     job.seed = o->seed ? static_cast<std::int32_t>(*o->seed) : -1;
-    for (const std::string& assignment : o->sets) {
-      const std::size_t eq = assignment.find('=');
-      if (eq == std::string::npos || eq == 0) throw Error("--set " + assignment + ": expected key=value");
-      job.overrides.emplace_back(assignment.substr(0, eq), assignment.substr(eq + 1));
-    }
-    job.environment.data_root = o->data;
-    if (job.environment.data_root.empty()) {
-      if (const char* env = std::getenv("NAS_DATA")) job.environment.data_root = env;
-    }
+    job.overrides = experiments::parse_assignments(o->sets);
+    job.environment.data_root = experiments::data_root_or_env(o->data);
     job.environment.device = o->device;
     job.environment.threads = o->torch_threads;
     job.checkpoint_path = o->checkpoint;

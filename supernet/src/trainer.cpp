@@ -429,7 +429,10 @@ RunIdentity train_identity(const TrainRequest& r) {
 
 // ---- training ------------------------------------------------------------------------------------
 
-void check_train_request(const TrainRequest& r) {
+namespace {
+
+/// Every check of check_train_request but the checkpoint's; returns the device.
+torch::Device checked_device(const TrainRequest& r) {
   const bench::SpaceDefinition& definition = bench::space_definition(r.space);
   if (r.arch >= definition.num_archs()) {
     throw Error("arch index " + std::to_string(r.arch) + " is outside the " + std::string(definition.name()) + " space (0.." +
@@ -443,21 +446,28 @@ void check_train_request(const TrainRequest& r) {
   check_protocol(r.protocol);
   if (!r.protocol.mean.empty() && r.protocol.mean.size() != 3) throw Error("protocol: mean and std need 3 values (RGB)");
   if (r.data_root.empty()) throw Error("training needs image data: give --data DIR or set NAS_DATA");
-  const torch::Device device = select_device(r.device);
-  EpochCheckpoint(r.checkpoint_path, r.identity.empty() ? train_identity(r) : r.identity, device);
+  return select_device(r.device);
 }
+
+/// The run's checkpoint: its location checked and, when one exists, read and its identity checked.
+EpochCheckpoint open_checkpoint(const TrainRequest& r, const torch::Device& device) {
+  return EpochCheckpoint(r.checkpoint_path, r.identity.empty() ? train_identity(r) : r.identity, device);
+}
+
+}  // namespace
+
+void check_train_request(const TrainRequest& r) { open_checkpoint(r, checked_device(r)); }
 
 bench::TrialRecord train_architecture(const TrainRequest& r, TrainCallbacks& callbacks) {
   ActivityLog activity;
   activity.reset("the training");
   return activity.run([&] {
-    check_train_request(r);
+    const torch::Device device = checked_device(r);
+    EpochCheckpoint checkpoint = open_checkpoint(r, device);  // read once, before any data
     const auto started = std::chrono::steady_clock::now();
     const TrainingProtocol& p = r.protocol;
     const bench::SpaceDefinition& definition = bench::space_definition(r.space);
-    const torch::Device device = select_device(r.device);
     const int threads = set_cpu_threads(r.threads);
-    EpochCheckpoint checkpoint(r.checkpoint_path, r.identity.empty() ? train_identity(r) : r.identity, device);
 
     std::optional<Normalization> normalization;
     if (!p.mean.empty()) {
